@@ -1,0 +1,83 @@
+# The workbook's steps, one target each: `make 05` or `make federate-bundles`.
+# `make demo` runs 00 to 15 in order; `make help` lists everything.
+
+SHELL := bash
+.DEFAULT_GOAL := help
+
+STEPS := 00-preflight 01-clusters 02-environment 03-spire-helm-repo 04-spire-install \
+         05-federate-bundles 06-istio-control-planes 07-eastwest-gateway 08-remote-secret \
+         09-verify-control-planes 10-helloworld-service 11-helloworld-v1 12-helloworld-v2 \
+         13-curl 14-destination-rule 15-send-requests
+
+# Node 22.18+ runs the TypeScript as it is. An older system Node (or none) makes us fetch
+# Node 24 from the npm registry into .cache/node, once.
+NODE_CACHE := .cache/node
+SYSTEM_NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)' 2>/dev/null && echo yes)
+ifeq ($(SYSTEM_NODE_OK),yes)
+NODE := $(shell command -v node)
+else
+NODE := $(CURDIR)/$(NODE_CACHE)/node_modules/node/bin/node
+# Tools written in TypeScript (the test lab) find this Node first on PATH.
+export PATH := $(CURDIR)/$(NODE_CACHE)/node_modules/node/bin:$(PATH)
+endif
+
+DEPS := node_modules/.installed
+# `make 05 ARGS=--dry-run` passes flags to the script; `make clean YES=1` confirms.
+ARGS ?=
+
+.PHONY: help demo clean test unit typecheck e2e doctor bench $(STEPS) 99-cleanup
+
+help:
+	@echo "Istio multi-cluster mesh with federated SPIRE servers, one step at a time."
+	@echo
+	@echo "  make demo            run every step, 00 to 15 (DRY_RUN=1 make demo: change nothing)"
+	@for s in $(STEPS) 99-cleanup; do \
+	  printf '  make %-3s %-29s %s\n' "$${s%%-*}" "(make $${s#*-})" "$$(grep -m1 -oP "step\\('[^']+', '\\K(\\\\'|[^'])*" scripts/$$s.ts | sed "s/\\\\'/'/g")"; \
+	done
+	@echo "  make clean           same as make 99 (add YES=1 when there is no terminal)"
+	@echo "  make doctor          check the tools and the machine (same as make 00)"
+	@echo "  make test            type-check, unit tests and the end-to-end tests on the test lab"
+	@echo "  make e2e             the end-to-end tests alone"
+	@echo "  make bench           how close make demo comes to its critical path"
+	@echo
+	@echo "Read along: docs/README.md"
+
+$(NODE):
+	@echo "System Node is $$(node --version 2>/dev/null || echo missing); the workbook needs 22.18 or newer."
+	@echo "Fetching Node 24 from the npm registry into $(NODE_CACHE) (once)..."
+	@npm install --prefix $(NODE_CACHE) --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
+	@$(NODE) --version
+
+$(DEPS): package-lock.json | $(NODE)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Each step as `make NN` and as `make <name>`.
+define step_targets
+$(1) $(firstword $(subst -, ,$(1))) $(patsubst $(firstword $(subst -, ,$(1)))-%,%,$(1)): $(DEPS)
+	@$(NODE) scripts/$(1).ts $(ARGS)
+endef
+$(foreach s,$(STEPS) 99-cleanup,$(eval $(call step_targets,$(s))))
+
+demo: $(DEPS)
+	@for s in $(STEPS); do $(NODE) scripts/$$s.ts $(ARGS) || exit 1; done
+
+clean: $(DEPS)
+	@$(NODE) scripts/99-cleanup.ts $(if $(YES),--yes) $(ARGS)
+
+doctor: 00-preflight
+
+typecheck: $(DEPS)
+	$(NODE) node_modules/typescript/bin/tsc --noEmit -p .
+
+unit: $(DEPS)
+	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts'
+
+e2e: $(DEPS)
+	$(NODE) --test --test-reporter=spec --test-concurrency=1 'test/e2e/*.test.ts'
+
+test: typecheck
+	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/e2e/*.test.ts'
+
+bench: $(DEPS)
+	@$(NODE) test/bench/bench.ts

@@ -1,0 +1,55 @@
+// One place for every version, address and default the workbook uses.
+// Scripts and templates take their values from here, never from literals of their own.
+
+export const versions = {
+  spireHelmRepo: { name: 'spiffe-hardened', url: 'https://spiffe.github.io/helm-charts-hardened' },
+  spireCrdsChart: '0.5.0',
+  spireChart: '0.24.0', // ships SPIRE 1.11.0
+  metallbManifest: 'https://raw.githubusercontent.com/metallb/metallb/v0.13.11/config/manifests/metallb-native.yaml',
+  // Native sidecars (the `spire` injection template patches initContainers) need 1.29+ nodes.
+  kindNodeImage: 'kindest/node:v1.33.1',
+} as const
+
+export const minimumVersions = {
+  kind: '0.20.0',
+  helm: '3.0.0',
+  istioctl: '1.27.0',
+} as const
+
+export const defaults = {
+  eastName: 'east',
+  westName: 'west',
+  eastIpSpace: 254,
+  westIpSpace: 255,
+  requests: 12,
+  existingClusters: 'reuse',
+  provider: 'kind',
+} as const
+
+// Every wait has a deadline in seconds, overridable by the environment variable named here.
+export const deadlines = {
+  metallbReady: { env: 'WAIT_METALLB_SECONDS', seconds: 180 },
+  helmWait: { env: 'WAIT_HELM_SECONDS', seconds: 600 },
+  loadBalancerAddress: { env: 'WAIT_LB_ADDRESS_SECONDS', seconds: 120 },
+  federation: { env: 'WAIT_FEDERATION_SECONDS', seconds: 180 },
+  rollout: { env: 'WAIT_ROLLOUT_SECONDS', seconds: 300 },
+  remoteSynced: { env: 'WAIT_REMOTE_SYNC_SECONDS', seconds: 180 },
+  gatewaySecrets: { env: 'WAIT_GATEWAY_SECRETS_SECONDS', seconds: 180 },
+  responses: { env: 'WAIT_RESPONSES_SECONDS', seconds: 180 },
+} as const
+
+export type DeadlineName = keyof typeof deadlines
+
+// Values only a live cluster knows. A dry run uses these and says so.
+export const standIns = {
+  kindGateway: '172.18.0.1 fc00:f853:ccd:e793::1',
+  apiServerIp: (ipSpace: number) => `172.18.0.${ipSpace === 255 ? 3 : 2}`,
+  bundleEndpoint: (ipSpace: number) => `172.18.${ipSpace}.200`,
+} as const
+
+export const paths = {
+  configFile: 'workbook.config.json',
+  logs: 'out/logs',
+  rendered: 'out/rendered',
+  dryRun: 'out/dry-run',
+} as const

@@ -1,0 +1,36 @@
+// Replies of the helloworld service, and the tally step 15 keeps of them.
+
+// "Hello version: v2, instance: helloworld-v2-5f86f7755b-6rhj4"
+export function parseHello(output: string): { version: string; instance: string } | undefined {
+  const match = /Hello version: (\S+), instance: (\S+)/.exec(output)
+  return match ? { version: match[1]!, instance: match[2]! } : undefined
+}
+
+export class Tally {
+  readonly counts = new Map<string, number>()
+  failures = 0
+  lastFailure = ''
+
+  add(version: string): void {
+    this.counts.set(version, (this.counts.get(version) ?? 0) + 1)
+  }
+
+  fail(reason: string): void {
+    this.failures++
+    this.lastFailure = reason
+  }
+
+  total(): number {
+    return [...this.counts.values()].reduce((sum, n) => sum + n, 0) + this.failures
+  }
+
+  missing(expected: readonly string[]): string[] {
+    return expected.filter((version) => !this.counts.has(version))
+  }
+
+  summary(): string {
+    const parts = [...this.counts.entries()].sort().map(([version, n]) => `${version}: ${n}`)
+    if (this.failures > 0) parts.push(`failed: ${this.failures}`)
+    return parts.join(', ') || 'no replies'
+  }
+}

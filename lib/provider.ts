@@ -1,0 +1,146 @@
+// Where the clusters come from. With "kind" (the default) the workbook creates them; with
+// "existing" it uses two contexts the user names and never creates or deletes a cluster.
+import type { Cluster } from './clusters.ts'
+import { contextServer, listContexts } from './contexts.ts'
+import { fail } from './errors.ts'
+import { kindClusters, controlPlaneAddress } from './kind.ts'
+import { note } from './output.ts'
+import { askChoice, askYesNo } from './prompt.ts'
+import { isDryRun } from './run.ts'
+import type { Workbook } from './step.ts'
+import { urlHost } from './validate.ts'
+import { truthy } from './flags.ts'
+
+// Which clusters 01 must create. An existing kind cluster of the same name is reused
+// unless the user chooses to recreate it: on a terminal by a prompt, else with
+// --recreate (or RECREATE_CLUSTERS=1) together with --yes, since it deletes a cluster.
+export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
+  const { east, west } = wb
+  if (wb.config.values.provider === 'existing') {
+    await checkExistingContexts(wb)
+    return []
+  }
+  const recreate = wb.flags.switches.has('recreate') || truthy(process.env.RECREATE_CLUSTERS)
+  const existing = await kindClusters(wb.$)
+  const toCreate: Cluster[] = []
+  for (const cluster of [east, west]) {
+    if (!existing.includes(cluster.kindName)) {
+      toCreate.push(cluster)
+      continue
+    }
+    let choice: 'reuse' | 'recreate' = recreate ? 'recreate' : 'reuse'
+    if (wb.interactive) {
+      choice = await askChoice(`kind cluster ${cluster.kindName} exists already: reuse it, or delete and recreate it?`, ['reuse', 'recreate'] as const, choice)
+    } else if (recreate && !wb.flags.yes) {
+      fail(`recreating ${cluster.kindName} deletes it, and there is no terminal to ask`, 'add --yes to confirm (or leave out --recreate to reuse it)')
+    }
+    if (choice === 'recreate') {
+      await cluster.$`kind delete cluster --name ${cluster.kindName}`
+      toCreate.push(cluster)
+    } else {
+      note(cluster.name, `reusing kind cluster ${cluster.kindName}`)
+      await restoreContext(cluster)
+    }
+  }
+  return toCreate
+}
+
+// A reused cluster whose context was removed from the kubeconfig gets it back from kind.
+async function restoreContext(cluster: Cluster): Promise<void> {
+  if (isDryRun() || (await listContexts()).includes(cluster.context)) return
+  await cluster.$`kind export kubeconfig --name ${cluster.kindName}`
+}
+
+async function checkExistingContexts(wb: Workbook): Promise<void> {
+  for (const cluster of [wb.east, wb.west]) {
+    await cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`
+  }
+}
+
+// The API server address east's istiod uses to watch west. kind: the control-plane
+// container's IP on the kind network (the kubeconfig's 127.0.0.1 address means nothing
+// inside east). Existing clusters: the server URL of the context.
+export async function apiServerUrl(wb: Workbook, cluster: Cluster): Promise<string> {
+  if (wb.config.values.provider === 'existing') {
+    return isDryRun() ? `https://${cluster.name}.example.com:6443` : contextServer(cluster.context)
+  }
+  return `https://${urlHost(await controlPlaneAddress(cluster))}:6443`
+}
+
+// What a dry run shows instead of a real remote secret: the same shape, no credential.
+export function standInRemoteSecret(cluster: Cluster, server: string): string {
+  return `apiVersion: v1
+kind: Secret
+metadata:
+  name: istio-remote-secret-${cluster.name}
+  namespace: istio-system
+  annotations:
+    networking.istio.io/cluster: ${cluster.name}
+  labels:
+    istio/multiCluster: "true"
+type: Opaque
+stringData:
+  ${cluster.name}: |
+    apiVersion: v1
+    kind: Config
+    clusters:
+      - name: ${cluster.name}
+        cluster:
+          server: ${server}
+    contexts:
+      - name: ${cluster.name}
+        context:
+          cluster: ${cluster.name}
+          user: ${cluster.name}
+    current-context: ${cluster.name}
+    users:
+      - name: ${cluster.name}
+        user:
+          token: stand-in-not-a-credential
+`
+}
+
+// 99: remove what the workbook made. kind: the two clusters, after asking (or --yes).
+// Existing clusters are never deleted: only what the workbook installed in them goes.
+export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
+  const { east, west } = wb
+  const existingProvider = wb.config.values.provider === 'existing'
+  const what = existingProvider
+    ? `everything the workbook installed in contexts ${east.context} and ${west.context} (SPIRE, Istio, the sample apps, federation, the remote secret)`
+    : `kind clusters ${east.kindName} and ${west.kindName}`
+  if (!wb.dryRun) {
+    if (wb.interactive) {
+      if (!(await askYesNo(`Delete ${what}?`, false))) {
+        note(undefined, 'nothing deleted')
+        return
+      }
+    } else if (!wb.flags.yes) {
+      fail(`cleanup deletes ${what}, and there is no terminal to ask`, 'run it again with --yes (make clean YES=1) to confirm')
+    }
+  }
+  if (existingProvider) {
+    await wb.both((cluster) => uninstallWorkbook(cluster))
+    return
+  }
+  const existing = await kindClusters(wb.$)
+  await wb.both(async (cluster) => {
+    if (!existing.includes(cluster.kindName)) {
+      note(cluster.name, `kind cluster ${cluster.kindName} does not exist: nothing to delete`)
+      return
+    }
+    await cluster.$`kind delete cluster --name ${cluster.kindName}`
+  })
+}
+
+async function uninstallWorkbook(cluster: Cluster): Promise<void> {
+  const ctx = cluster.context
+  await cluster.$`kubectl --context=${ctx} delete destinationrule allow-federated-trust-domain -n default --ignore-not-found`
+  await cluster.$`kubectl --context=${ctx} delete deployment,service -l ${'app in (helloworld,curl)'} -n default --ignore-not-found`
+  await cluster.$`kubectl --context=${ctx} delete serviceaccount curl -n default --ignore-not-found`
+  await cluster.$`kubectl --context=${ctx} label namespace default istio-injection-`
+  await cluster.$`kubectl --context=${ctx} delete secret ${`istio-remote-secret-${cluster.other.name}`} -n istio-system --ignore-not-found`
+  await cluster.$`istioctl --context=${ctx} uninstall --purge -y`
+  await cluster.$`kubectl --context=${ctx} delete clusterfederatedtrustdomain ${cluster.other.name} --ignore-not-found`
+  await cluster.$`helm --kube-context=${ctx} uninstall spire -n spire --ignore-not-found`
+  await cluster.$`helm --kube-context=${ctx} uninstall spire-crds --ignore-not-found`
+}

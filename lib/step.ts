@@ -1,0 +1,100 @@
+// What every numbered script does before its first command: read flags and choices,
+// check them, check its tools, find both clusters' contexts, open its log. Failures are
+// printed as one line and a fix, and the script exits non-zero, before anything changes.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Config, type Choices } from './config.ts'
+import { clustersFrom, forBoth, type Cluster } from './clusters.ts'
+import { listContexts, requireContext } from './contexts.ts'
+import { paths } from './defaults.ts'
+import { WorkbookError } from './errors.ts'
+import { parseFlags, type Flags } from './flags.ts'
+import { heading, note, say, startLog } from './output.ts'
+import { askValue, isInteractive } from './prompt.ts'
+import { setDryRun, shell, type Shell } from './run.ts'
+import { requireTools, type Tool } from './tools.ts'
+
+export const root = fileURLToPath(new URL('..', import.meta.url))
+
+export interface StepOptions {
+  // checked on PATH at the start (not in a dry run); a function when it depends on the provider
+  tools?: Tool[] | ((provider: Choices['provider']) => Tool[])
+  contexts?: boolean        // both contexts must exist already (default true)
+  switches?: string[]       // flags of this script alone, such as print-env
+}
+
+export interface Workbook {
+  id: string
+  east: Cluster
+  west: Cluster
+  config: Config
+  flags: Flags
+  dryRun: boolean
+  interactive: boolean
+  $: Shell                  // for commands about neither cluster (helm repo, docker network)
+  both<T>(work: (cluster: Cluster) => Promise<T>): Promise<[T, T]>
+  handOver(cluster: Cluster, name: string, content: string): string
+  ask: typeof askValue | undefined
+}
+
+function reportAndExit(error: unknown): never {
+  if (error instanceof WorkbookError) {
+    process.stderr.write(`\n✖ ${error.message}\n${error.fix ? `  → ${error.fix}\n` : ''}`)
+  } else {
+    process.stderr.write(`\n✖ unexpected error: ${error instanceof Error ? error.stack : String(error)}\n  → this is a bug in the workbook; the log under out/logs/ has the commands that ran\n`)
+  }
+  process.exit(1)
+}
+
+export async function step(id: string, title: string, options: StepOptions = {}): Promise<Workbook> {
+  process.on('uncaughtException', reportAndExit)
+  process.on('unhandledRejection', reportAndExit)
+  try {
+    const flags = parseFlags(process.argv.slice(2), options.switches)
+    if (flags.switches.has('help')) {
+      say(`node scripts/${id}.ts [--dry-run] [--yes]${(options.switches ?? []).map((s) => ` [--${s}]`).join('')}\n  ${title}\n  page: docs/${id}.md`)
+      process.exit(0)
+    }
+    const config = new Config(flags.values)
+    const dryRun = flags.dryRun
+    const outDir = join(root, dryRun ? paths.dryRun : paths.rendered, id)
+    setDryRun(dryRun, outDir)
+    // This step's files from an earlier run would only confuse: start its folder afresh.
+    rmSync(outDir, { recursive: true, force: true })
+    const { east, west } = clustersFrom(config.values)
+    startLog(join(root, paths.logs, `${id}.log`), `${id}: ${title}`)
+    heading(`\n${id}: ${title}${dryRun ? '  (dry run: nothing is changed)' : ''}`)
+    if (!dryRun) {
+      const tools = options.tools ?? []
+      requireTools(typeof tools === 'function' ? tools(config.values.provider) : tools)
+      if (options.contexts ?? true) {
+        const available = await listContexts()
+        for (const cluster of [east, west]) {
+          requireContext(cluster.context, available, cluster.name, config.values.provider === 'kind'
+            ? `create the clusters first: make 01 (node scripts/01-clusters.ts)`
+            : `set ${cluster.role === 'east' ? 'EAST_CONTEXT' : 'WEST_CONTEXT'} to one of the contexts listed`)
+        }
+      }
+    } else {
+      note(undefined, `dry run: contexts ${east.context} and ${west.context} are assumed; values only a live cluster knows are stand-ins`)
+    }
+    config.save()
+    const interactive = isInteractive(flags.yes)
+    return {
+      id, east, west, config, flags, dryRun, interactive,
+      $: shell(undefined),
+      both: (work) => forBoth({ east, west }, work),
+      // Every manifest or values file handed to a tool is written first, so it can be read.
+      handOver(cluster, name, content) {
+        const file = join(outDir, `${cluster.name}-${name}.yaml`)
+        mkdirSync(dirname(file), { recursive: true })
+        writeFileSync(file, content)
+        return relative(process.cwd(), file) || file
+      },
+      ask: interactive ? askValue : undefined,
+    }
+  } catch (error) {
+    reportAndExit(error)
+  }
+}

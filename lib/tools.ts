@@ -1,0 +1,41 @@
+// Which command-line tools a script needs, and whether they are on PATH.
+// Looking through PATH ourselves is instant; asking each tool for its version is the
+// doctor's job (00-preflight), not every script's.
+import { accessSync, constants, statSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+import { fail } from './errors.ts'
+
+export type Tool = 'docker' | 'kind' | 'kubectl' | 'helm' | 'istioctl'
+
+export const installHints: Record<Tool, string> = {
+  docker: 'install Docker (https://docs.docker.com/get-docker/) or Podman, and start it',
+  kind: 'install kind 0.20 or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
+  kubectl: 'install kubectl (https://kubernetes.io/docs/tasks/tools/)',
+  helm: 'install Helm 3 (https://helm.sh/docs/intro/install/)',
+  istioctl: 'install istioctl 1.27 or newer (https://istio.io/latest/docs/setup/getting-started/#download)',
+}
+
+export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, tool)
+    try {
+      if (!statSync(candidate).isFile()) continue
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here; try the next folder
+    }
+  }
+  return undefined
+}
+
+export function missingTools(tools: readonly Tool[], env: NodeJS.ProcessEnv = process.env): Tool[] {
+  return tools.filter((tool) => findOnPath(tool, env) === undefined)
+}
+
+export function requireTools(tools: readonly Tool[], env: NodeJS.ProcessEnv = process.env): void {
+  const missing = missingTools(tools, env)
+  if (missing.length === 0) return
+  fail(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not on PATH, and this step runs ${missing.length === 1 ? 'it' : 'them'}`,
+    missing.map((tool) => `${tool}: ${installHints[tool]}`).join('; ') + ' (or try the whole chain first with DRY_RUN=1, which needs none of them)')
+}

@@ -1,0 +1,19 @@
+// Version numbers as tools print them ("kind v0.20.0 go1.20.4", "v3.14.2+g1234", "1.27.0").
+
+export type Version = [number, number, number]
+
+export function parseVersion(text: string): Version | undefined {
+  const match = /v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(text)
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : undefined
+}
+
+export function atLeast(version: Version, minimum: Version): boolean {
+  for (let i = 0; i < 3; i++) {
+    if (version[i]! !== minimum[i]!) return version[i]! > minimum[i]!
+  }
+  return true
+}
+
+export function show(version: Version): string {
+  return version.join('.')
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Page: docs/06-istio-control-planes.md
+// An Istio control plane in each cluster. Proxies get their certificates from SPIRE
+// (injection template "spire"), and each istiod trusts both trust domains: its own
+// bundle from the local SPIRE server, the other one from the other cluster's endpoint.
+import { step } from '../lib/step.ts'
+import { bundleEndpointAddress } from '../lib/spire.ts'
+import { renderTemplate } from '../lib/template.ts'
+import { urlHost } from '../lib/validate.ts'
+
+const wb = await step('06-istio-control-planes', 'install both Istio control planes', { tools: ['kubectl', 'istioctl'] })
+
+await wb.both(async (cluster) => {
+  const other = cluster.other
+  const remoteBundleEndpoint = await bundleEndpointAddress(other)
+  const operator = wb.handOver(cluster, 'istio-control-plane', renderTemplate('istio-control-plane.yaml', {
+    CLUSTER: cluster.name,
+    TRUST_DOMAIN: cluster.trustDomain,
+    MESH_ID: cluster.meshId,
+    NETWORK: cluster.network,
+    REMOTE_TRUST_DOMAIN: other.trustDomain,
+    REMOTE_BUNDLE_ENDPOINT: urlHost(remoteBundleEndpoint),
+  }))
+  await cluster.$`istioctl --context=${cluster.context} install -y -f ${operator}`
+})

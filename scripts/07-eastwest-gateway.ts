@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Page: docs/07-eastwest-gateway.md
+// West's services become reachable from east's network through an east-west gateway.
+// The gateway's proxy also takes its certificate from SPIRE ("spire-gateway" template),
+// and a Gateway resource lets mTLS traffic for *.local pass through it untouched.
+import { step } from '../lib/step.ts'
+import { injectionTemplatesPatch } from '../lib/istio.ts'
+import { waitForRollout } from '../lib/rollout.ts'
+import { renderTemplate } from '../lib/template.ts'
+
+const wb = await step('07-eastwest-gateway', 'east-west gateway in west, services exposed', { tools: ['kubectl', 'istioctl'] })
+const { west } = wb
+
+const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-gateway.yaml', {
+  CLUSTER: west.name,
+  MESH_ID: west.meshId,
+  NETWORK: west.network,
+}))
+await west.$`istioctl --context=${west.context} install -y -f ${gateway}`
+await west.$`kubectl --context=${west.context} patch deploy istio-eastwestgateway -n istio-system --type=merge -p ${injectionTemplatesPatch('gateway,spire-gateway')}`
+await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system')
+
+const exposeServices = wb.handOver(west, 'expose-services', renderTemplate('expose-services.yaml', {}))
+await west.$`kubectl --context=${west.context} apply -n istio-system -f ${exposeServices}`
