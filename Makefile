@@ -21,11 +21,14 @@ NODE := $(CURDIR)/$(NODE_CACHE)/node_modules/node/bin/node
 export PATH := $(CURDIR)/$(NODE_CACHE)/node_modules/node/bin:$(PATH)
 endif
 
-DEPS := node_modules/.installed
+# Installed when missing or when package-lock.json changed since the last install
+# (compared by content). A node_modules that is a link belongs to another checkout
+# (the tests' copies of the repo): it is left alone.
+DEPS := deps
 # `make 05 ARGS=--dry-run` passes flags to the script; `make clean YES=1` confirms.
 ARGS ?=
 
-.PHONY: help demo clean test unit typecheck e2e doctor bench $(STEPS) 99-cleanup
+.PHONY: deps help demo clean test unit typecheck e2e doctor bench $(STEPS) 99-cleanup
 
 help:
 	@echo "Istio multi-cluster mesh with federated SPIRE servers, one step at a time."
@@ -48,9 +51,10 @@ $(NODE):
 	@npm install --prefix $(NODE_CACHE) --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
 	@$(NODE) --version
 
-$(DEPS): package-lock.json | $(NODE)
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $@
+deps: | $(NODE)
+	@[ -L node_modules ] || cmp -s package-lock.json node_modules/.installed-lock 2>/dev/null || { \
+	  echo "Installing npm dependencies (package-lock.json is new or changed)..."; \
+	  npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock; }
 
 # Each step as `make NN` and as `make <name>`.
 define step_targets
@@ -77,7 +81,7 @@ e2e: $(DEPS)
 	$(NODE) --test --test-reporter=spec --test-concurrency=1 'test/e2e/*.test.ts'
 
 test: typecheck
-	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/e2e/*.test.ts'
+	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/dry-run/*.test.ts' 'test/e2e/*.test.ts'
 
 bench: $(DEPS)
 	@$(NODE) test/bench/bench.ts

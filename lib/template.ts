@@ -50,7 +50,8 @@ export function renderYaml(text: string, vars: Vars, where: string): string {
     })
     return doc.toString({ lineWidth: 0 })
   })
-  return rendered.join('---\n')
+  // A document after the first keeps its own "---" marker when it had one.
+  return rendered.map((doc, i) => (i === 0 || doc.startsWith('---') ? doc : `---\n${doc}`)).join('')
 }
 
 // Read templates/<name> and render it.

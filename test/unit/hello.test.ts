@@ -1,0 +1,21 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Tally, parseHello } from '../../lib/hello.ts'
+
+test('a helloworld reply gives its version and instance', () => {
+  assert.deepEqual(parseHello('Hello version: v2, instance: helloworld-v2-5f86f7755b-6rhj4\n'), { version: 'v2', instance: 'helloworld-v2-5f86f7755b-6rhj4' })
+  assert.equal(parseHello('upstream connect error or disconnect/reset before headers. reset reason: connection failure'), undefined)
+})
+
+test('the tally counts versions and failures and names the missing version', () => {
+  const tally = new Tally()
+  tally.add('v1')
+  tally.add('v1')
+  tally.fail('no healthy upstream')
+  assert.equal(tally.total(), 3)
+  assert.deepEqual(tally.missing(['v1', 'v2']), ['v2'])
+  assert.equal(tally.summary(), 'v1: 2, failed: 1')
+  tally.add('v2')
+  assert.deepEqual(tally.missing(['v1', 'v2']), [])
+  assert.equal(new Tally().summary(), 'no replies')
+})

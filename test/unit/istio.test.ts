@@ -1,0 +1,54 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, unsynced } from '../../lib/istio.ts'
+
+const remoteClusters = `NAME     SECRET                                    STATUS     ISTIOD
+east                                               synced     istiod-8887cd9cd-zv2zf
+west     istio-system/istio-remote-secret-west     synced     istiod-8887cd9cd-zv2zf
+`
+
+const secrets = `RESOURCE NAME     TYPE           STATUS     VALID CERT     SERIAL NUMBER                        NOT AFTER                NOT BEFORE               TRUST DOMAIN
+default           Cert Chain     ACTIVE     true           508823656af07c0056bae33c3c9dd26f     2025-09-05T21:43:55Z     2025-09-05T17:43:45Z     west.local
+ROOTCA            CA             ACTIVE     true           bbe128cc1365e276cd5e114a482aefee     2025-09-06T17:33:34Z     2025-09-05T17:33:24Z     east.local
+ROOTCA            CA             ACTIVE     true           594e1e8df46d0e3f95ed3d4571abb011     2025-09-06T17:35:05Z     2025-09-05T17:34:55Z     west.local
+`
+
+test('remote-clusters: an empty SECRET column does not shift the others', () => {
+  const rows = parseRemoteClusters(remoteClusters)
+  assert.deepEqual(rows.map((r) => [r.NAME, r.SECRET, r.STATUS]), [
+    ['east', '', 'synced'],
+    ['west', 'istio-system/istio-remote-secret-west', 'synced'],
+  ])
+  assert.deepEqual(unsynced(rows, ['east', 'west']), [])
+})
+
+test('remote-clusters: a missing or unsynced cluster is named', () => {
+  const rows = parseRemoteClusters(remoteClusters.replace('west     istio-system/istio-remote-secret-west     synced', 'west     istio-system/istio-remote-secret-west     timeout'))
+  assert.deepEqual(unsynced(rows, ['east', 'west']), ['west'])
+  assert.deepEqual(unsynced(parseRemoteClusters(remoteClusters.split('\n').slice(0, 2).join('\n')), ['east', 'west']), ['west'])
+})
+
+test('a table without the expected header is an error that shows what was printed', () => {
+  assert.throws(() => parseRemoteClusters('Error: no running Istio pods in "istio-system"'), /no running Istio pods/)
+})
+
+test('proxy-config secret: the walkthrough\'s output has everything', () => {
+  const rows = parseProxySecrets(secrets)
+  assert.equal(rows.length, 3)
+  assert.equal(rows[0]!['TRUST DOMAIN'], 'west.local')
+  assert.equal(rows[1]!['VALID CERT'], 'true')
+  assert.deepEqual(missingGatewaySecrets(rows, 'west.local', ['east.local', 'west.local']), [])
+})
+
+test('proxy-config secret: without federation the east ROOTCA is missing, and named', () => {
+  const rows = parseProxySecrets(secrets.split('\n').filter((line) => !line.includes('east.local')).join('\n'))
+  assert.deepEqual(missingGatewaySecrets(rows, 'west.local', ['east.local', 'west.local']), ['the ROOTCA bundle of east.local'])
+  const noCert = parseProxySecrets(secrets.replace('default           Cert Chain     ACTIVE     true', 'default           Cert Chain     WARMING    false'))
+  assert.deepEqual(missingGatewaySecrets(noCert, 'west.local', ['east.local', 'west.local']), ['a valid west.local certificate (default)'])
+})
+
+test('the injection patch is the walkthrough\'s merge patch', () => {
+  assert.deepEqual(JSON.parse(injectionTemplatesPatch('sidecar,spire')), {
+    spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar,spire' } } } },
+  })
+})

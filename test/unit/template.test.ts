@@ -1,0 +1,61 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { parse, parseAllDocuments } from 'yaml'
+import { WorkbookError } from '../../lib/errors.ts'
+import { placeholdersIn, renderTemplate, renderYaml, substitute, templatesDir } from '../../lib/template.ts'
+
+test('substitute fills every placeholder and leaves other text alone', () => {
+  assert.equal(substitute('https://${HOST}:8443/${HOST}', { HOST: '10.0.0.1' }, 't'), 'https://10.0.0.1:8443/10.0.0.1')
+  assert.equal(substitute('{{ .TrustDomain }} $HOME', {}, 't'), '{{ .TrustDomain }} $HOME')
+})
+
+test('a missing variable is an error that names it and the template', () => {
+  assert.throws(() => renderYaml('a: ${CLUSTER}\nb: ${BUNDLE_ENDPOINT}\n', { CLUSTER: 'east' }, 'templates/x.yaml'),
+    (error: unknown) => error instanceof WorkbookError && /\$\{BUNDLE_ENDPOINT\}/.test(error.message) && /templates\/x\.yaml/.test(error.message))
+})
+
+test('values with /, &, quotes, colons, hashes or newlines cannot break the YAML', () => {
+  const nasty = [
+    'a/b&c\\d',
+    `it's "quoted"`,
+    'key: value # not a comment',
+    'line one\nline two\n  indented: three',
+    '- not a list',
+    '{not: a map}',
+    '*alias',
+    '',
+  ]
+  for (const value of nasty) {
+    const text = renderYaml('spec:\n  field: ${VALUE}\n  list:\n    - ${VALUE}\n  other: fixed\n', { VALUE: value }, 't')
+    const parsed = parse(text)
+    assert.equal(parsed.spec.field, value, `field for ${JSON.stringify(value)} in:\n${text}`)
+    assert.deepEqual(parsed.spec.list, [value])
+    assert.equal(parsed.spec.other, 'fixed')
+  }
+})
+
+test('a placeholder inside a longer string keeps the rest of the string', () => {
+  const parsed = parse(renderYaml('url: https://${HOST}:8443\n', { HOST: 'a&b' }, 't'))
+  assert.equal(parsed.url, 'https://a&b:8443')
+})
+
+test('several documents stay several documents, comments survive', () => {
+  const text = renderYaml('# top\na: ${X}\n---\nb: ${X}\n', { X: 'one' }, 't')
+  assert.match(text, /# top/)
+  assert.deepEqual(parseAllDocuments(text).map((doc) => doc.toJS()), [{ a: 'one' }, { b: 'one' }])
+})
+
+test('invalid template YAML is reported with the template name', () => {
+  assert.throws(() => renderYaml('a: [unclosed\n', {}, 'templates/broken.yaml'), /templates\/broken\.yaml is not valid YAML/)
+})
+
+test('every template renders once its placeholders are given, and leaves none behind', () => {
+  for (const name of readdirSync(templatesDir).filter((file) => file.endsWith('.yaml'))) {
+    const source = readFileSync(templatesDir + name, 'utf8')
+    const vars = Object.fromEntries(placeholdersIn(source).map((p) => [p, `value-of-${p.toLowerCase()}`]))
+    const text = renderTemplate(name, vars)
+    assert.doesNotMatch(text, /\$\{[A-Z_]+\}/, name)
+    for (const doc of parseAllDocuments(text)) assert.equal(doc.errors.length, 0, name)
+  }
+})
