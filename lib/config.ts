@@ -19,7 +19,7 @@ export interface Choices {
   westContext: string
 }
 
-type Key = keyof Choices
+export type Key = keyof Choices
 type Source = 'flag' | 'env' | 'file' | 'prompt' | 'default'
 
 interface Definition<K extends Key> {
@@ -28,6 +28,7 @@ interface Definition<K extends Key> {
   default: (partial: Partial<Choices>) => Choices[K]
   parse: (value: string, setting: string) => Choices[K]
   question?: string
+  asked?: (choices: Choices) => boolean   // only worth asking when this holds
 }
 
 const providers = ['kind', 'existing'] as const
@@ -37,11 +38,11 @@ export const definitions: { [K in Key]: Definition<K> } = {
   westName: { flag: 'west-name', env: 'WEST_NAME', default: () => defaults.westName, parse: check.clusterName },
   eastIpSpace: {
     flag: 'east-ip-space', env: 'EAST_IP_SPACE', default: () => defaults.eastIpSpace, parse: check.ipSpace,
-    question: 'ip space for east (third octet of its MetalLB pool, 0-255)',
+    question: 'ip space for east (third octet of its MetalLB pool, 0-255)', asked: (c) => c.provider === 'kind',
   },
   westIpSpace: {
     flag: 'west-ip-space', env: 'WEST_IP_SPACE', default: () => defaults.westIpSpace, parse: check.ipSpace,
-    question: 'ip space for west (third octet of its MetalLB pool, 0-255)',
+    question: 'ip space for west (third octet of its MetalLB pool, 0-255)', asked: (c) => c.provider === 'kind',
   },
   requests: {
     flag: 'requests', env: 'REQUESTS', default: () => defaults.requests, parse: (v, s) => check.positiveCount(v, s),
@@ -54,11 +55,11 @@ export const definitions: { [K in Key]: Definition<K> } = {
   },
   eastContext: {
     flag: 'east-context', env: 'EAST_CONTEXT', default: (c) => `kind-cluster-${c.eastName}`, parse: contextName,
-    question: 'kubeconfig context of the east cluster',
+    question: 'kubeconfig context of the east cluster', asked: (c) => c.provider === 'existing',
   },
   westContext: {
     flag: 'west-context', env: 'WEST_CONTEXT', default: (c) => `kind-cluster-${c.westName}`, parse: contextName,
-    question: 'kubeconfig context of the west cluster',
+    question: 'kubeconfig context of the west cluster', asked: (c) => c.provider === 'existing',
   },
 }
 
@@ -123,7 +124,7 @@ export class Config {
   // A choice the user has not made yet, asked on an interactive terminal and saved.
   async offer<K extends Key>(key: K, ask: ((question: string, initial: string, parse: (v: string) => Choices[K]) => Promise<Choices[K]>) | undefined): Promise<Choices[K]> {
     const def = definitions[key] as Definition<K>
-    if (this.sources[key] === 'default' && ask && def.question) {
+    if (this.sources[key] === 'default' && ask && def.question && (def.asked?.(this.values) ?? true)) {
       const answer = await ask(def.question, String(this.values[key]), (v) => def.parse(v, def.env))
       this.values[key] = answer
       this.sources[key] = 'prompt'

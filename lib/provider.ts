@@ -1,7 +1,9 @@
 // Where the clusters come from. With "kind" (the default) the workbook creates them; with
 // "existing" it uses two contexts the user names and never creates or deletes a cluster.
 import type { Cluster } from './clusters.ts'
-import { contextServer, listContexts } from './contexts.ts'
+import { loadBalancerAddressOf } from './spire.ts'
+import { renderTemplate } from './template.ts'
+import { contextServer, listContexts, requireContext } from './contexts.ts'
 import { fail } from './errors.ts'
 import { kindClusters, controlPlaneAddress } from './kind.ts'
 import { note } from './output.ts'
@@ -51,10 +53,13 @@ async function restoreContext(cluster: Cluster): Promise<void> {
   await cluster.$`kind export kubeconfig --name ${cluster.kindName}`
 }
 
+// Existing clusters: both contexts exist and answer. (01 then checks LoadBalancers.)
 async function checkExistingContexts(wb: Workbook): Promise<void> {
+  const available = isDryRun() ? [wb.east.context, wb.west.context] : await listContexts()
   for (const cluster of [wb.east, wb.west]) {
-    await cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`
+    requireContext(cluster.context, available, cluster.name, `set ${cluster.role === 'east' ? 'EAST_CONTEXT' : 'WEST_CONTEXT'} to one of the contexts listed`)
   }
+  await wb.both((cluster) => cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`)
 }
 
 // The API server address east's istiod uses to watch west. kind: the control-plane
@@ -143,4 +148,13 @@ async function uninstallWorkbook(cluster: Cluster): Promise<void> {
   await cluster.$`kubectl --context=${ctx} delete clusterfederatedtrustdomain ${cluster.other.name} --ignore-not-found`
   await cluster.$`helm --kube-context=${ctx} uninstall spire -n spire --ignore-not-found`
   await cluster.$`helm --kube-context=${ctx} uninstall spire-crds --ignore-not-found`
+}
+
+// A throwaway LoadBalancer Service: if it gets an address, SPIRE's will too.
+export async function checkLoadBalancer(wb: Workbook, cluster: Cluster): Promise<void> {
+  const service = wb.handOver(cluster, 'lb-check', renderTemplate('lb-check.yaml'))
+  await cluster.$`kubectl --context=${cluster.context} apply -f ${service}`
+  await loadBalancerAddressOf(cluster, 'workbook-lb-check', 'default', 'a LoadBalancer address for a test Service',
+    `the SPIRE bundle endpoints need LoadBalancer addresses the other cluster can reach; install a load balancer (MetalLB, or your cloud's) in context ${cluster.context}`)
+  await cluster.$`kubectl --context=${cluster.context} delete -f ${service} --ignore-not-found`
 }

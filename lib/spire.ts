@@ -11,16 +11,21 @@ import { waitFor } from './wait.ts'
 const loadBalancerAddress = '{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}'
 
 // The walkthrough reads this once and gets "" when MetalLB has not answered yet; we wait.
-export async function bundleEndpointAddress(cluster: Cluster): Promise<string> {
+export function bundleEndpointAddress(cluster: Cluster): Promise<string> {
+  return loadBalancerAddressOf(cluster, 'spire-server', 'spire', 'the bundle endpoint address (LoadBalancer of service spire-server)',
+    `check that MetalLB runs in ${cluster.name} (kubectl --context=${cluster.context} get pods -n metallb-system) and that SPIRE is installed (make 04)`)
+}
+
+export async function loadBalancerAddressOf(cluster: Cluster, service: string, namespace: string, what: string, fix: string): Promise<string> {
   let polls = 0
   let seen = ''
-  return waitFor(cluster.name, `the bundle endpoint address (LoadBalancer of service spire-server)`, 'loadBalancerAddress', async () => {
-    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn: standIns.bundleEndpoint(cluster.ipSpace) })`kubectl --context=${cluster.context} get svc spire-server -n spire -o jsonpath=${loadBalancerAddress}`
+  return waitFor(cluster.name, what, 'loadBalancerAddress', async () => {
+    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn: standIns.bundleEndpoint(cluster.ipSpace) })`kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o jsonpath=${loadBalancerAddress}`
     seen = result.exitCode === 0 ? result.stdout.trim() || 'no address assigned yet' : result.stderr.trim()
     if (result.exitCode !== 0 || result.stdout.trim() === '') return undefined
-    return check.address(result.stdout, `the LoadBalancer address of spire-server in ${cluster.name}`,
-      `check the Service: kubectl --context=${cluster.context} get svc spire-server -n spire -o yaml`)
-  }, `check that MetalLB runs in ${cluster.name} (kubectl --context=${cluster.context} get pods -n metallb-system) and that SPIRE is installed (make 04)`, () => seen)
+    return check.address(result.stdout, `the LoadBalancer address of ${service} in ${cluster.name}`,
+      `check the Service: kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o yaml`)
+  }, fix, () => seen)
 }
 
 // A well-formed JWKS with a freshly generated key: what a dry run shows instead of a real bundle.

@@ -4,7 +4,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Config, type Choices } from './config.ts'
+import { Config, type Choices, type Key } from './config.ts'
 import { clustersFrom, forBoth, type Cluster } from './clusters.ts'
 import { listContexts, requireContext } from './contexts.ts'
 import { paths } from './defaults.ts'
@@ -22,6 +22,7 @@ export interface StepOptions {
   tools?: Tool[] | ((provider: Choices['provider']) => Tool[])
   contexts?: boolean        // both contexts must exist already (default true)
   switches?: string[]       // flags of this script alone, such as print-env
+  asks?: Key[]              // choices this step asks for on a terminal, if not made yet
 }
 
 export interface Workbook {
@@ -35,7 +36,6 @@ export interface Workbook {
   $: Shell                  // for commands about neither cluster (helm repo, docker network)
   both<T>(work: (cluster: Cluster) => Promise<T>): Promise<[T, T]>
   handOver(cluster: Cluster, name: string, content: string): string
-  ask: typeof askValue | undefined
 }
 
 function reportAndExit(error: unknown): never {
@@ -57,6 +57,8 @@ export async function step(id: string, title: string, options: StepOptions = {})
       process.exit(0)
     }
     const config = new Config(flags.values)
+    const interactive = isInteractive(flags.yes)
+    for (const key of options.asks ?? []) await config.offer(key, interactive ? askValue : undefined)
     const dryRun = flags.dryRun
     const outDir = join(root, dryRun ? paths.dryRun : paths.rendered, id)
     setDryRun(dryRun, outDir)
@@ -80,7 +82,6 @@ export async function step(id: string, title: string, options: StepOptions = {})
       note(undefined, `dry run: contexts ${east.context} and ${west.context} are assumed; values only a live cluster knows are stand-ins`)
     }
     config.save()
-    const interactive = isInteractive(flags.yes)
     return {
       id, east, west, config, flags, dryRun, interactive,
       $: shell(undefined),
@@ -92,7 +93,6 @@ export async function step(id: string, title: string, options: StepOptions = {})
         writeFileSync(file, content)
         return relative(process.cwd(), file) || file
       },
-      ask: interactive ? askValue : undefined,
     }
   } catch (error) {
     reportAndExit(error)

@@ -3,10 +3,12 @@
 // Two kind clusters on one Docker network ("kind"), so that each reaches the other's
 // containers and LoadBalancer addresses. MetalLB gives each cluster LoadBalancer
 // addresses from its own slice of that network: A.B.<ip space>.200-240.
+// With CLUSTER_PROVIDER=existing, nothing is created: the two contexts you name are
+// checked instead (lib/provider.ts).
 import { step } from '../lib/step.ts'
 import { versions } from '../lib/defaults.ts'
 import { kindNetworkGateway } from '../lib/kind.ts'
-import { prepareClusters } from '../lib/provider.ts'
+import { checkLoadBalancer, prepareClusters } from '../lib/provider.ts'
 import { metallbRange } from '../lib/network.ts'
 import { waitForRollout } from '../lib/rollout.ts'
 import { renderTemplate } from '../lib/template.ts'
@@ -16,12 +18,10 @@ const wb = await step('01-clusters', 'two kind clusters, each with MetalLB and i
   tools: (provider) => provider === 'kind' ? ['docker', 'kind', 'kubectl'] : ['kubectl'],
   contexts: false,
   switches: ['recreate'],
+  asks: ['provider', 'eastIpSpace', 'westIpSpace', 'eastContext', 'westContext'],
 })
-await wb.config.offer('eastIpSpace', wb.ask)
-await wb.config.offer('westIpSpace', wb.ask)
-wb.config.save()
 
-// Create both clusters at once, or reuse the ones a previous run made (see lib/provider.ts).
+// Create both clusters at once, or reuse the ones a previous run made.
 const toCreate = await prepareClusters(wb)
 await wb.both(async (cluster) => {
   if (!toCreate.includes(cluster)) return
@@ -32,22 +32,26 @@ await wb.both(async (cluster) => {
   await cluster.$`kind create cluster --name ${cluster.kindName} --config ${kindConfig}`
 })
 
-// The pools are carved out of the kind network, which exists once the first cluster does.
-const gateway = await kindNetworkGateway(wb.$)
+if (wb.config.values.provider === 'existing') {
+  // Your clusters bring their own load balancer: check that it hands out addresses.
+  await wb.both((cluster) => checkLoadBalancer(wb, cluster))
+} else {
+  // The pools are carved out of the kind network, which exists once the first cluster does.
+  const gateway = await kindNetworkGateway(wb.$)
 
-await wb.both(async (cluster) => {
-  await cluster.$`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
-  await waitForRollout(cluster, 'deployment/controller', 'metallb-system')
-  await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system')
+  await wb.both(async (cluster) => {
+    await cluster.$`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
+    await waitForRollout(cluster, 'deployment/controller', 'metallb-system')
+    await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system')
 
-  const pool = wb.handOver(cluster, 'metallb-pool', renderTemplate('metallb-pool.yaml', {
-    POOL_RANGE: metallbRange(gateway, cluster.ipSpace),
-  }))
-  // MetalLB's admission webhook answers a little after its pods are Ready: retry the apply.
-  let refusal = ''
-  await waitFor(cluster.name, `MetalLB to accept the pool ${metallbRange(gateway, cluster.ipSpace)}`, 'metallbReady', async () => {
-    const applied = await cluster.$({ nothrow: true })`kubectl --context=${cluster.context} apply -f ${pool}`
-    refusal = applied.stderr.trim()
-    return applied.exitCode === 0 ? true : undefined
-  }, `check MetalLB's pods: kubectl --context=${cluster.context} get pods -n metallb-system`, () => refusal)
-})
+    const range = metallbRange(gateway, cluster.ipSpace)
+    const pool = wb.handOver(cluster, 'metallb-pool', renderTemplate('metallb-pool.yaml', { POOL_RANGE: range }))
+    // MetalLB's admission webhook answers a little after its pods are Ready: retry the apply.
+    let refusal = ''
+    await waitFor(cluster.name, `MetalLB to accept the pool ${range}`, 'metallbReady', async () => {
+      const applied = await cluster.$({ nothrow: true })`kubectl --context=${cluster.context} apply -f ${pool}`
+      refusal = applied.stderr.trim()
+      return applied.exitCode === 0 ? true : undefined
+    }, `check MetalLB's pods: kubectl --context=${cluster.context} get pods -n metallb-system`, () => refusal)
+  })
+}

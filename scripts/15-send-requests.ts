@@ -9,9 +9,9 @@ import { note, ok } from '../lib/output.ts'
 import { waitFor } from '../lib/wait.ts'
 import { fail, type WorkbookError } from '../lib/errors.ts'
 
-const wb = await step('15-send-requests', 'send requests; both versions must answer', { tools: ['kubectl'] })
+const wb = await step('15-send-requests', 'send requests; both versions must answer', { tools: ['kubectl'], asks: ['requests'] })
 const { east } = wb
-const requests = await wb.config.offer('requests', wb.ask)
+const requests = wb.config.values.requests
 const versions = ['v1', 'v2'] as const
 
 const tally = new Tally()
