@@ -125,10 +125,17 @@ export class Config {
   async offer<K extends Key>(key: K, ask: ((question: string, initial: string, parse: (v: string) => Choices[K]) => Promise<Choices[K]>) | undefined): Promise<Choices[K]> {
     const def = definitions[key] as Definition<K>
     if (this.sources[key] === 'default' && ask && def.question && (def.asked?.(this.values) ?? true)) {
-      const answer = await ask(def.question, String(this.values[key]), (v) => def.parse(v, def.env))
-      this.values[key] = answer
+      // Answers are checked as they are typed, together with the choices already made.
+      const parse = (v: string) => {
+        const value = def.parse(v, def.env)
+        const next = { ...this.values, [key]: value }
+        check.distinctIpSpaces(next.eastIpSpace, next.westIpSpace)
+        return value
+      }
+      let initial = this.values[key]
+      if (key === 'westIpSpace' && initial === this.values.eastIpSpace) initial = defaults.eastIpSpace as Choices[K]
+      this.values[key] = await ask(def.question, String(initial), parse)
       this.sources[key] = 'prompt'
-      if (key === 'eastIpSpace' || key === 'westIpSpace') check.distinctIpSpaces(this.values.eastIpSpace, this.values.westIpSpace)
     }
     return this.values[key]
   }

@@ -33,9 +33,16 @@ export function dim(text: string): string {
   return styleText('dim', text)
 }
 
+// Where the workbook talks to people. A step whose stdout is for a machine
+// (02 --print-env) sends its chatter to stderr instead.
+let human: NodeJS.WriteStream = process.stdout
+export function talkOnStderr(): void {
+  human = process.stderr
+}
+
 export function say(line: string): void {
   spinner?.clear()
-  process.stdout.write(line + '\n')
+  human.write(line + '\n')
   spinner?.render()
 }
 
@@ -53,7 +60,7 @@ export function note(label: string | undefined, text: string): void {
   log(`note: ${label ? `[${label}] ` : ''}${text}`)
 }
 
-const interactive = () => process.stdout.isTTY === true && !process.env.CI
+const interactive = () => human.isTTY === true && !process.env.CI
 
 // Start something long: the spinner shows it until the returned function is called.
 export function busy(label: string | undefined, text: string): () => void {
@@ -80,7 +87,7 @@ async function refresh(): Promise<void> {
   const text = [...active.values()].join('  ·  ')
   if (active.size === 0) return
   if (spinner) spinner.text = text
-  else spinner = ora({ text, discardStdin: false }).start()
+  else spinner = ora({ text, discardStdin: false, stream: human }).start()
 }
 
 // Spinners must not draw over a prompt.

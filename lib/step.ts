@@ -10,7 +10,7 @@ import { listContexts, requireContext } from './contexts.ts'
 import { paths } from './defaults.ts'
 import { WorkbookError } from './errors.ts'
 import { parseFlags, type Flags } from './flags.ts'
-import { heading, note, say, startLog } from './output.ts'
+import { heading, note, say, startLog, talkOnStderr } from './output.ts'
 import { askValue, isInteractive } from './prompt.ts'
 import { setDryRun, shell, type Shell } from './run.ts'
 import { requireTools, type Tool } from './tools.ts'
@@ -52,21 +52,22 @@ export async function step(id: string, title: string, options: StepOptions = {})
   process.on('unhandledRejection', reportAndExit)
   try {
     const flags = parseFlags(process.argv.slice(2), options.switches)
+    if (flags.switches.has('print-env')) talkOnStderr()
     if (flags.switches.has('help')) {
       say(`node scripts/${id}.ts [--dry-run] [--yes]${(options.switches ?? []).map((s) => ` [--${s}]`).join('')}\n  ${title}\n  page: docs/${id}.md`)
       process.exit(0)
     }
     const config = new Config(flags.values)
     const interactive = isInteractive(flags.yes)
-    for (const key of options.asks ?? []) await config.offer(key, interactive ? askValue : undefined)
     const dryRun = flags.dryRun
     const outDir = join(root, dryRun ? paths.dryRun : paths.rendered, id)
     setDryRun(dryRun, outDir)
     // This step's files from an earlier run would only confuse: start its folder afresh.
     rmSync(outDir, { recursive: true, force: true })
-    const { east, west } = clustersFrom(config.values)
     startLog(join(root, paths.logs, `${id}.log`), `${id}: ${title}`)
     heading(`\n${id}: ${title}${dryRun ? '  (dry run: nothing is changed)' : ''}`)
+    for (const key of options.asks ?? []) await config.offer(key, interactive ? askValue : undefined)
+    const { east, west } = clustersFrom(config.values)
     if (!dryRun) {
       const tools = options.tools ?? []
       requireTools(typeof tools === 'function' ? tools(config.values.provider) : tools)

@@ -5,13 +5,12 @@
 // step shows them, and `--print-env` prints them for your own shell:
 //   eval "$(node scripts/02-environment.ts --print-env)"
 import { step } from '../lib/step.ts'
-import { say, ok } from '../lib/output.ts'
+import { ok } from '../lib/output.ts'
 
 const wb = await step('02-environment', 'resolve both contexts', { tools: [], switches: ['print-env'] })
 
 if (wb.flags.switches.has('print-env')) {
-  say(`export CTX_CLUSTER_EAST=${wb.east.context}`)
-  say(`export CTX_CLUSTER_WEST=${wb.west.context}`)
+  process.stdout.write(`export CTX_CLUSTER_EAST=${wb.east.context}\nexport CTX_CLUSTER_WEST=${wb.west.context}\n`)
 } else {
   for (const cluster of [wb.east, wb.west]) {
     ok(cluster.name, `context ${cluster.context}: trust domain ${cluster.trustDomain}, mesh ${cluster.meshId}, network ${cluster.network}`)
