@@ -57,3 +57,18 @@ export function requireContext(wanted: string, available: string[], cluster: str
   const listing = available.length > 0 ? `the kubeconfig has: ${available.join(', ')}` : 'the kubeconfig has no contexts at all'
   return fail(`there is no kubeconfig context "${wanted}" for the ${cluster} cluster (${listing})`, fix)
 }
+
+// Both clusters' contexts must exist; the fix depends on who makes the clusters.
+export function requireClusterContexts(clusters: ClusterNames[], provider: 'kind' | 'existing', available: string[]): void {
+  for (const cluster of clusters) {
+    requireContext(cluster.context, available, cluster.name, provider === 'kind'
+      ? 'create the clusters first: make 01 (node scripts/01-clusters.ts)'
+      : `set ${cluster.role === 'east' ? 'EAST_CONTEXT' : 'WEST_CONTEXT'} to one of the contexts listed`)
+  }
+}
+
+interface ClusterNames {
+  role: 'east' | 'west'
+  name: string
+  context: string
+}

@@ -3,7 +3,7 @@
 import type { Cluster } from './clusters.ts'
 import { loadBalancerAddressOf } from './spire.ts'
 import { renderTemplate } from './template.ts'
-import { contextServer, listContexts, requireContext } from './contexts.ts'
+import { contextServer, listContexts, requireClusterContexts } from './contexts.ts'
 import { fail } from './errors.ts'
 import { kindClusters, controlPlaneAddress } from './kind.ts'
 import { note } from './output.ts'
@@ -55,10 +55,7 @@ async function restoreContext(cluster: Cluster): Promise<void> {
 
 // Existing clusters: both contexts exist and answer. (01 then checks LoadBalancers.)
 async function checkExistingContexts(wb: Workbook): Promise<void> {
-  const available = isDryRun() ? [wb.east.context, wb.west.context] : await listContexts()
-  for (const cluster of [wb.east, wb.west]) {
-    requireContext(cluster.context, available, cluster.name, `set ${cluster.role === 'east' ? 'EAST_CONTEXT' : 'WEST_CONTEXT'} to one of the contexts listed`)
-  }
+  if (!isDryRun()) requireClusterContexts([wb.east, wb.west], 'existing', await listContexts())
   await wb.both((cluster) => cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`)
 }
 

@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Config, type Choices, type Key } from './config.ts'
 import { clustersFrom, forBoth, type Cluster } from './clusters.ts'
-import { listContexts, requireContext } from './contexts.ts'
+import { listContexts, requireClusterContexts } from './contexts.ts'
 import { paths } from './defaults.ts'
 import { WorkbookError } from './errors.ts'
 import { parseFlags, type Flags } from './flags.ts'
@@ -71,14 +71,7 @@ export async function step(id: string, title: string, options: StepOptions = {})
     if (!dryRun) {
       const tools = options.tools ?? []
       requireTools(typeof tools === 'function' ? tools(config.values.provider) : tools)
-      if (options.contexts ?? true) {
-        const available = await listContexts()
-        for (const cluster of [east, west]) {
-          requireContext(cluster.context, available, cluster.name, config.values.provider === 'kind'
-            ? `create the clusters first: make 01 (node scripts/01-clusters.ts)`
-            : `set ${cluster.role === 'east' ? 'EAST_CONTEXT' : 'WEST_CONTEXT'} to one of the contexts listed`)
-        }
-      }
+      if (options.contexts ?? true) requireClusterContexts([east, west], config.values.provider, await listContexts())
     } else {
       note(undefined, `dry run: contexts ${east.context} and ${west.context} are assumed; values only a live cluster knows are stand-ins`)
     }
