@@ -12,7 +12,7 @@ export const versions = {
 
 export const minimumVersions = {
   kind: '0.20.0',
-  helm: '3.0.0',
+  helm: '3.7.0', // `helm repo update <name>`
   istioctl: '1.27.0',
 } as const
 
@@ -45,6 +45,7 @@ export const standIns = {
   kindGateway: '172.18.0.1 fc00:f853:ccd:e793::1',
   apiServerIp: (ipSpace: number) => `172.18.0.${ipSpace === 255 ? 3 : 2}`,
   bundleEndpoint: (ipSpace: number) => `172.18.${ipSpace}.200`,
+  otherLoadBalancer: (ipSpace: number) => `172.18.${ipSpace}.201`,
 } as const
 
 export const paths = {

@@ -23,18 +23,26 @@ export interface Finding {
 const gib = 1024 ** 3
 export const thresholds = { dockerMemory: 8 * gib, inotifyInstances: 512, inotifyWatches: 524288 }
 
-export function versionFinding(tool: Tool, output: string | undefined, minimum: string | undefined): Finding {
-  if (output === undefined) return { check: tool, level: 'error', detail: 'not on PATH', fix: installHints[tool] }
-  const version = parseVersion(output)
-  if (!version) return { check: tool, level: 'warn', detail: `present, version unknown ("${output.trim().slice(0, 60)}")` }
+// What asking a tool for something gave: the tool is missing, it failed or did not answer
+// in time (output undefined), or its output.
+export type Answer = { missing: true } | { missing: false; output: string | undefined }
+
+export function versionFinding(tool: Tool, answer: Answer, minimum: string | undefined): Finding {
+  if (answer.missing) return { check: tool, level: 'error', detail: 'not on PATH', fix: installHints[tool] }
+  const version = answer.output === undefined ? undefined : parseVersion(answer.output)
+  if (!version) {
+    return { check: tool, level: 'warn', detail: answer.output === undefined ? 'present, but asking its version failed or took over 3s' : `present, version unknown ("${answer.output.trim().slice(0, 60)}")` }
+  }
   const min = minimum ? parseVersion(minimum) : undefined
   if (min && !atLeast(version, min)) {
-    const why = tool === 'istioctl'
-      ? ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on'
-      : ''
-    return { check: tool, level: 'error', detail: `${show(version)} is older than ${minimum}${why}`, fix: installHints[tool] }
+    return { check: tool, level: 'error', detail: `${show(version)} is older than ${minimum}${whyMinimum[tool] ?? ''}`, fix: installHints[tool] }
   }
   return { check: tool, level: 'ok', detail: show(version) }
+}
+
+const whyMinimum: Partial<Record<Tool, string>> = {
+  istioctl: ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on',
+  helm: ': `helm repo update <name>` (step 03) needs Helm 3.7',
 }
 
 // kubectl should be within one minor version of the nodes (kind's node image here).
@@ -98,11 +106,22 @@ function readNumber(file: string): number | undefined {
   }
 }
 
-// Ask a tool something; undefined when it is missing or does not answer in time.
-async function ask($: Shell, tool: Tool, run: (sh: Tag) => Promise<{ stdout: string; exitCode: number }>): Promise<string | undefined> {
-  if (!findOnPath(tool)) return undefined
-  const result = await run($({ nothrow: true, quiet: true, timeout: '5s' }))
-  return result.exitCode === 0 ? result.stdout : undefined
+// Ask a tool something, with a short timeout so that nothing waits on a daemon or a
+// network that does not answer.
+async function ask($: Shell, tool: Tool, run: (sh: Tag) => Promise<{ stdout: string; exitCode: number }>): Promise<Answer> {
+  if (!findOnPath(tool)) return { missing: true }
+  const result = await run($({ nothrow: true, quiet: true, timeout: '3s' }))
+  return { missing: false, output: result.exitCode === 0 ? result.stdout : undefined }
+}
+
+const answered = (answer: Answer | undefined): string | undefined => (answer && !answer.missing ? answer.output : undefined)
+
+// The version check of one tool, for a step that needs a minimum (06 and 07: istioctl).
+export async function requireMinimumVersion(wb: Workbook, tool: 'istioctl'): Promise<void> {
+  if (wb.dryRun) return
+  const answer = await ask(wb.$, tool, (sh) => sh`istioctl version --remote=false --short`)
+  const finding = versionFinding(tool, answer, minimumVersions[tool])
+  if (finding.level === 'error') fail(`${tool} ${finding.detail}`, finding.fix)
 }
 
 export async function diagnose(wb: Workbook): Promise<Finding[]> {
@@ -110,7 +129,7 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   const kindProvider = wb.config.values.provider === 'kind'
   const tools: Tool[] = kindProvider ? ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] : ['kubectl', 'helm', 'istioctl']
   const [docker, dockerInfo, kind, kubectl, helm, istioctl, gateway, containers] = await Promise.all([
-    ask($, 'docker', (sh) => sh`docker version --format ${'{{.Client.Version}}'}`),
+    ask($, 'docker', (sh) => sh`docker --version`),
     kindProvider ? ask($, 'docker', (sh) => sh`docker info --format ${'{{.ServerVersion}} {{.MemTotal}}'}`) : undefined,
     kindProvider ? ask($, 'kind', (sh) => sh`kind version`) : undefined,
     ask($, 'kubectl', (sh) => sh`kubectl version --client -o json`),
@@ -122,24 +141,30 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   const findings: Finding[] = []
   if (tools.includes('docker')) {
     findings.push(versionFinding('docker', docker, undefined))
-    if (docker !== undefined || findOnPath('docker')) {
-      if (dockerInfo === undefined) {
-        findings.push({ check: 'docker daemon', level: 'error', detail: 'not answering (docker info failed or took over 5s)', fix: 'start Docker (or Docker Desktop) and check `docker info`' })
+    if (!docker.missing) {
+      const info = answered(dockerInfo)
+      if (info === undefined) {
+        findings.push({ check: 'docker daemon', level: 'error', detail: 'not answering (docker info failed or took over 3s)', fix: 'start Docker (or Docker Desktop) and check `docker info`' })
       } else {
-        const [server, memory] = dockerInfo.trim().split(/\s+/)
+        const [server, memory] = info.trim().split(/\s+/)
         findings.push({ check: 'docker daemon', level: 'ok', detail: `server ${server}` })
         if (memory) findings.push(dockerMemoryFinding(Number(memory)))
       }
     }
-    findings.push(versionFinding('kind', kind, minimumVersions.kind))
+    findings.push(versionFinding('kind', kind ?? { missing: true }, minimumVersions.kind))
   }
-  const kubectlVersion = kubectl === undefined ? undefined : (() => {
-    try { return JSON.parse(kubectl).clientVersion?.gitVersion as string } catch { return kubectl }
+  const kubectlVersion = kubectl.missing || kubectl.output === undefined ? kubectl : (() => {
+    try {
+      return { missing: false as const, output: String(JSON.parse(kubectl.output).clientVersion?.gitVersion) }
+    } catch {
+      return kubectl
+    }
   })()
   findings.push(versionFinding('kubectl', kubectlVersion, undefined))
   findings.push(versionFinding('helm', helm, minimumVersions.helm))
   findings.push(versionFinding('istioctl', istioctl, minimumVersions.istioctl))
-  const client = kubectlVersion ? parseVersion(kubectlVersion) : undefined
+  const clientText = answered(kubectlVersion)
+  const client = clientText ? parseVersion(clientText) : undefined
   const nodes = parseVersion(pinned.kindNodeImage.split(':')[1] ?? '')
   if (kindProvider && client && nodes) findings.push(kubectlSkewFinding(client, nodes))
   if (kindProvider && process.platform === 'linux') {
@@ -147,9 +172,10 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
     const watches = readNumber('/proc/sys/fs/inotify/max_user_watches')
     if (instances !== undefined && watches !== undefined) findings.push(inotifyFinding(instances, watches))
   }
-  if (gateway) {
-    const ipv4 = gateway.split(/\s+/).find((w) => /^\d+\.\d+\.\d+\.\d+$/.test(w))
-    const inUse = (containers ?? '').split(/\s+/).filter(Boolean).map((a) => a.split('/')[0]!)
+  const gatewayText = answered(gateway)
+  if (gatewayText) {
+    const ipv4 = gatewayText.split(/\s+/).find((w) => /^\d+\.\d+\.\d+\.\d+$/.test(w))
+    const inUse = (answered(containers) ?? '').split(/\s+/).filter(Boolean).map((a) => a.split('/')[0]!)
     if (ipv4) findings.push(poolFinding(ipv4, { [wb.east.name]: wb.east.ipSpace, [wb.west.name]: wb.west.ipSpace }, inUse))
   }
   return findings

@@ -11,8 +11,9 @@ export function parseKindClusters(stdout: string): string[] {
   return stdout.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('No kind clusters'))
 }
 
-export async function kindClusters($: Shell): Promise<string[]> {
-  return parseKindClusters((await $({ standIn: '' })`kind get clusters`).stdout)
+// A dry run pretends the clusters named in `dryRunShows` exist.
+export async function kindClusters($: Shell, dryRunShows: string[] = []): Promise<string[]> {
+  return parseKindClusters((await $({ standIn: dryRunShows.join('\n') })`kind get clusters`).stdout)
 }
 
 // The first two octets of the kind network's IPv4 gateway make the start of every pool.

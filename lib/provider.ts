@@ -124,7 +124,7 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
     await wb.both((cluster) => uninstallWorkbook(cluster))
     return
   }
-  const existing = await kindClusters(wb.$)
+  const existing = await kindClusters(wb.$, [east.kindName, west.kindName])
   await wb.both(async (cluster) => {
     if (!existing.includes(cluster.kindName)) {
       note(cluster.name, `kind cluster ${cluster.kindName} does not exist: nothing to delete`)
@@ -151,7 +151,10 @@ async function uninstallWorkbook(cluster: Cluster): Promise<void> {
 export async function checkLoadBalancer(wb: Workbook, cluster: Cluster): Promise<void> {
   const service = wb.handOver(cluster, 'lb-check', renderTemplate('lb-check.yaml'))
   await cluster.$`kubectl --context=${cluster.context} apply -f ${service}`
-  await loadBalancerAddressOf(cluster, 'workbook-lb-check', 'default', 'a LoadBalancer address for a test Service',
-    `the SPIRE bundle endpoints need LoadBalancer addresses the other cluster can reach; install a load balancer (MetalLB, or your cloud's) in context ${cluster.context}`)
-  await cluster.$`kubectl --context=${cluster.context} delete -f ${service} --ignore-not-found`
+  try {
+    await loadBalancerAddressOf(cluster, 'workbook-lb-check', 'default', 'a LoadBalancer address for a test Service',
+      `the SPIRE bundle endpoints need LoadBalancer addresses the other cluster can reach; install a load balancer (MetalLB, or your cloud's) in context ${cluster.context}`)
+  } finally {
+    await cluster.$`kubectl --context=${cluster.context} delete -f ${service} --ignore-not-found`
+  }
 }

@@ -20,7 +20,8 @@ export async function loadBalancerAddressOf(cluster: Cluster, service: string, n
   let polls = 0
   let seen = ''
   return waitFor(cluster.name, what, 'loadBalancerAddress', async () => {
-    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn: standIns.bundleEndpoint(cluster.ipSpace) })`kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o jsonpath=${loadBalancerAddress}`
+    const standIn = service === 'spire-server' ? standIns.bundleEndpoint(cluster.ipSpace) : standIns.otherLoadBalancer(cluster.ipSpace)
+    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn })`kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o jsonpath=${loadBalancerAddress}`
     seen = result.exitCode === 0 ? result.stdout.trim() || 'no address assigned yet' : result.stderr.trim()
     if (result.exitCode !== 0 || result.stdout.trim() === '') return undefined
     return check.address(result.stdout, `the LoadBalancer address of ${service} in ${cluster.name}`,

@@ -4,11 +4,14 @@
 // (injection template "spire"), and each istiod trusts both trust domains: its own
 // bundle from the local SPIRE server, the other one from the other cluster's endpoint.
 import { step } from '../lib/step.ts'
+import { requireMinimumVersion } from '../lib/doctor.ts'
 import { bundleEndpointAddress } from '../lib/spire.ts'
 import { renderTemplate } from '../lib/template.ts'
 import { urlHost } from '../lib/validate.ts'
 
 const wb = await step('06-istio-control-planes', 'install both Istio control planes', { tools: ['kubectl', 'istioctl'] })
+// The "spire" template patches native sidecars, istioctl's default from 1.27 on.
+await requireMinimumVersion(wb, 'istioctl')
 
 await wb.both(async (cluster) => {
   const other = cluster.other

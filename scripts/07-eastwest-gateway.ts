@@ -4,12 +4,15 @@
 // The gateway's proxy also takes its certificate from SPIRE ("spire-gateway" template),
 // and a Gateway resource lets mTLS traffic for *.local pass through it untouched.
 import { step } from '../lib/step.ts'
+import { requireMinimumVersion } from '../lib/doctor.ts'
 import { injectionTemplatesPatch } from '../lib/istio.ts'
+import { loadBalancerAddressOf } from '../lib/spire.ts'
 import { waitForRollout } from '../lib/rollout.ts'
 import { renderTemplate } from '../lib/template.ts'
 
 const wb = await step('07-eastwest-gateway', 'east-west gateway in west, services exposed', { tools: ['kubectl', 'istioctl'] })
 const { west } = wb
+await requireMinimumVersion(wb, 'istioctl')
 
 const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-gateway.yaml', {
   CLUSTER: west.name,
@@ -19,6 +22,9 @@ const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-g
 await west.$`istioctl --context=${west.context} install -y -f ${gateway}`
 await west.$`kubectl --context=${west.context} patch deploy istio-eastwestgateway -n istio-system --type=merge -p ${injectionTemplatesPatch('gateway,spire-gateway')}`
 await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system')
+// East's proxies send traffic for west's endpoints to this address.
+await loadBalancerAddressOf(west, 'istio-eastwestgateway', 'istio-system', 'the east-west gateway\'s LoadBalancer address',
+  `check the load balancer of ${west.name}: kubectl --context=${west.context} get svc istio-eastwestgateway -n istio-system`)
 
 const exposeServices = wb.handOver(west, 'expose-services', renderTemplate('expose-services.yaml', {}))
 await west.$`kubectl --context=${west.context} apply -n istio-system -f ${exposeServices}`

@@ -23,7 +23,7 @@ await waitFor(east.name, `replies from both ${versions.join(' and ')} (at least 
   else tally.fail((reply.stderr || reply.stdout).trim().split('\n').pop() ?? '')
   return tally.missing(versions).length === 0 && tally.total() >= requests ? true : undefined
 }, whatToCheck(), () => `${tally.summary()}${tally.lastFailure ? `; last error: ${tally.lastFailure}` : ''}`)
-  .catch((error: WorkbookError) => fail(`${tally.missing(versions).join(' and ') || 'a version'} never answered (${tally.summary()})`, error.fix))
+  .catch((error: WorkbookError) => fail(`${tally.missing(versions).join(' and ') || 'a version'} never answered (${tally.summary()}${tally.lastFailure ? `; last error: ${tally.lastFailure}` : ''})`, error.fix))
 
 ok(east.name, `replies: ${tally.summary()}`)
 if (tally.failures > 0) note(east.name, `${tally.failures} request(s) failed on the way (last: ${tally.lastFailure})`)

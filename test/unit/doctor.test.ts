@@ -6,14 +6,24 @@ import { join } from 'node:path'
 import { dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, poolFinding, versionFinding } from '../../lib/doctor.ts'
 import { findOnPath, missingTools, requireTools } from '../../lib/tools.ts'
 
-test('tool versions: missing, too old, fine', () => {
-  assert.deepEqual(versionFinding('kind', undefined, '0.20.0'), { check: 'kind', level: 'error', detail: 'not on PATH', fix: versionFinding('kind', undefined, '0.20.0').fix })
-  assert.equal(versionFinding('kind', 'kind v0.19.0 go1.20', '0.20.0').level, 'error')
-  assert.equal(versionFinding('kind', 'kind v0.29.0 go1.24', '0.20.0').level, 'ok')
-  const istioctl = versionFinding('istioctl', '1.26.3', '1.27.0')
+const said = (output: string | undefined) => ({ missing: false as const, output })
+
+test('tool versions: missing, failing, too old, fine', () => {
+  const missing = versionFinding('kind', { missing: true }, '0.20.0')
+  assert.equal(missing.level, 'error')
+  assert.equal(missing.detail, 'not on PATH')
+  assert.match(missing.fix ?? '', /install kind 0\.20/)
+  // Present but not answering (a stopped daemon, say) is not "not on PATH".
+  const failing = versionFinding('docker', said(undefined), undefined)
+  assert.equal(failing.level, 'warn')
+  assert.match(failing.detail, /present, but asking its version failed/)
+  assert.equal(versionFinding('kind', said('kind v0.19.0 go1.20'), '0.20.0').level, 'error')
+  assert.equal(versionFinding('kind', said('kind v0.29.0 go1.24'), '0.20.0').level, 'ok')
+  const istioctl = versionFinding('istioctl', said('1.26.3'), '1.27.0')
   assert.equal(istioctl.level, 'error')
   assert.match(istioctl.detail, /native sidecars/)
-  assert.equal(versionFinding('helm', 'v3.14.2+g9a7a7e4', '3.0.0').detail, '3.14.2')
+  assert.equal(versionFinding('helm', said('v3.14.2+g9a7a7e4'), '3.7.0').detail, '3.14.2')
+  assert.match(versionFinding('helm', said('v3.6.3+gd506314'), '3.7.0').detail, /helm repo update/)
 })
 
 test('kubectl skew beyond one minor version is a warning', () => {
