@@ -1,0 +1,252 @@
+// The test harness: a throw-away copy of the repo, a lab state folder and kubeconfig of
+// its own, and a PATH whose docker, kind, kubectl, helm and istioctl are the lab's. Runs
+// `make ...` or `node scripts/NN.ts` there without a terminal (CI=true, no stdin).
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { appliedRecords, type AppliedRecord } from '../lab/src/applied.ts'
+import type { Faults } from '../lab/src/faults.ts'
+import type { ClusterState, DockerState } from '../lab/src/model.ts'
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
+export const labTools = ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] as const
+export const steps = [
+  '00-preflight', '01-clusters', '02-environment', '03-spire-helm-repo', '04-spire-install', '05-federate-bundles',
+  '06-istio-control-planes', '07-eastwest-gateway', '08-remote-secret', '09-verify-control-planes', '10-helloworld-service',
+  '11-helloworld-v1', '12-helloworld-v2', '13-curl', '14-destination-rule', '15-send-requests',
+] as const
+
+// Node 24 (type stripping), as the Makefile fetched it: the test runner's own node.
+const nodeBin = dirname(process.execPath)
+// One compile cache for every node process of the suite: the lab's tools start in ~25 ms.
+const compileCache = join(tmpdir(), 'workbook-lab-compile-cache')
+
+export interface Run {
+  code: number
+  stdout: string
+  stderr: string
+  output: string // stdout and stderr, interleaved as they came
+  ms: number
+}
+
+export interface Invocation {
+  tool: string
+  args: string[]
+  exitCode: number
+  start: number
+  end: number
+}
+
+export interface WorkspaceOptions {
+  env?: Record<string, string>
+  timeScale?: number
+}
+
+export class Workspace {
+  readonly dir: string       // the copy of the repo
+  readonly root: string      // holds the copy, the state, the kubeconfig and a home
+  readonly state: string     // LAB_STATE
+  readonly kubeconfig: string
+  readonly home: string
+  env: Record<string, string>
+
+  constructor(options: WorkspaceOptions = {}) {
+    this.root = mkdtempSync(join(tmpdir(), 'workbook-e2e-'))
+    this.dir = join(this.root, 'repo')
+    this.state = join(this.root, 'lab-state')
+    this.home = join(this.root, 'home')
+    this.kubeconfig = join(this.home, '.kube', 'config')
+    mkdirSync(this.dir)
+    mkdirSync(this.state)
+    mkdirSync(join(this.home, '.kube'), { recursive: true })
+    for (const entry of readdirSync(repoRoot)) {
+      if (['.git', 'out', 'node_modules', '.cache', 'workbook.config.json'].includes(entry)) continue
+      cpSync(join(repoRoot, entry), join(this.dir, entry), { recursive: true })
+    }
+    symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'))
+    if (existsSync(join(repoRoot, '.cache'))) symlinkSync(join(repoRoot, '.cache'), join(this.dir, '.cache'))
+    this.env = {
+      PATH: [join(this.dir, 'test', 'lab', 'bin'), nodeBin, '/usr/bin', '/bin'].join(':'),
+      HOME: this.home,
+      KUBECONFIG: this.kubeconfig,
+      LAB_STATE: this.state,
+      LAB_TIME_SCALE: String(options.timeScale ?? 0.005),
+      NODE_COMPILE_CACHE: compileCache,
+      CI: 'true',
+      LANG: 'C.UTF-8',
+      TMPDIR: tmpdir(),
+      ...options.env,
+    }
+  }
+
+  // A PATH like this one, without one of the lab's tools (a tool missing from PATH).
+  pathWithout(tool: string): string {
+    const bin = join(this.root, `bin-without-${tool}`)
+    mkdirSync(bin, { recursive: true })
+    for (const t of labTools) if (t !== tool) symlinkSync(join(this.dir, 'test', 'lab', 'bin', t), join(bin, t))
+    return [bin, nodeBin, '/usr/bin', '/bin'].join(':')
+  }
+
+  run(command: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<Run> {
+    const started = Date.now()
+    return new Promise((done, failed) => {
+      const child = spawn(command, args, {
+        cwd: this.dir,
+        env: { ...this.env, ...options.env },
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      let output = ''
+      child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk; output += chunk })
+      child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; output += chunk })
+      if (options.input !== undefined) child.stdin!.end(options.input)
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+      child.on('error', failed)
+      child.on('close', (code, signal) => {
+        clearTimeout(timer)
+        done({ code: code ?? (signal ? 128 : 1), stdout, stderr, output, ms: Date.now() - started })
+      })
+    })
+  }
+
+  make(target: string, options: { env?: Record<string, string>; args?: string[]; timeoutMs?: number } = {}): Promise<Run> {
+    return this.run('make', ['--no-print-directory', target, ...(options.args ?? [])], options)
+  }
+
+  script(step: string, args: string[] = [], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Run> {
+    return this.run(process.execPath, [`scripts/${step}.ts`, ...args], options)
+  }
+
+  // Steps one after another, as `make demo` runs them, stopping at the first failure.
+  async chain(ids: readonly string[], options: { env?: Record<string, string> } = {}): Promise<{ failedAt?: string; runs: Record<string, Run>; output: string }> {
+    const runs: Record<string, Run> = {}
+    let output = ''
+    for (const id of ids) {
+      const result = await this.script(id, [], options)
+      runs[id] = result
+      output += result.output
+      if (result.code !== 0) return { failedAt: id, runs, output }
+    }
+    return { runs, output }
+  }
+
+  setFaults(faults: Faults): void {
+    writeFileSync(join(this.state, 'faults.json'), JSON.stringify(faults))
+  }
+
+  clearFaults(): void {
+    rmSync(join(this.state, 'faults.json'), { force: true })
+  }
+
+  invocations(): Invocation[] {
+    const file = join(this.state, 'invocations.jsonl')
+    if (!existsSync(file)) return []
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Invocation)
+  }
+
+  clusters(): Record<string, ClusterState> {
+    const dir = join(this.state, 'clusters')
+    if (!existsSync(dir)) return {}
+    return Object.fromEntries(readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => [f.slice(0, -5), JSON.parse(readFileSync(join(dir, f), 'utf8')) as ClusterState]))
+  }
+
+  docker(): DockerState {
+    const file = join(this.state, 'docker.json')
+    return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as DockerState : { networks: {}, containers: {} }
+  }
+
+  applied(): AppliedRecord[] {
+    return appliedRecords(this.state)
+  }
+
+  // Tokens the lab's API servers accept (istioctl create-remote-secret hands them out).
+  tokens(): string[] {
+    return Object.values(this.clusters()).map((c) => c.readerToken).filter((t): t is string => typeof t === 'string')
+  }
+
+  explain(): string {
+    const file = join(this.state, 'explain.log')
+    return existsSync(file) ? readFileSync(file, 'utf8') : ''
+  }
+
+  // Lab state and kubeconfig, copied aside (to start other workspaces from this point).
+  checkpoint(name: string): string {
+    const dir = join(this.root, 'checkpoints', name)
+    mkdirSync(dir, { recursive: true })
+    cpSync(this.state, join(dir, 'lab-state'), { recursive: true })
+    if (existsSync(this.kubeconfig)) cpSync(this.kubeconfig, join(dir, 'kubeconfig'))
+    if (existsSync(join(this.dir, 'workbook.config.json'))) cpSync(join(this.dir, 'workbook.config.json'), join(dir, 'workbook.config.json'))
+    return dir
+  }
+
+  restore(checkpoint: string): void {
+    rmSync(this.state, { recursive: true, force: true })
+    cpSync(join(checkpoint, 'lab-state'), this.state, { recursive: true })
+    rmSync(join(this.state, 'faults.json'), { force: true })
+    if (existsSync(join(checkpoint, 'kubeconfig'))) cpSync(join(checkpoint, 'kubeconfig'), this.kubeconfig)
+    if (existsSync(join(checkpoint, 'workbook.config.json'))) cpSync(join(checkpoint, 'workbook.config.json'), join(this.dir, 'workbook.config.json'))
+  }
+
+  // Every file under a folder (no links followed), for scans.
+  files(under: string = this.dir, skip: string[] = ['node_modules', '.cache']): string[] {
+    const found: string[] = []
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (skip.includes(entry.name)) continue
+        const full = join(dir, entry.name)
+        if (entry.isDirectory()) walk(full)
+        else if (entry.isFile()) found.push(full)
+      }
+    }
+    if (existsSync(under)) walk(under)
+    return found
+  }
+
+  remove(): void {
+    if (!process.env.KEEP_E2E) rmSync(this.root, { recursive: true, force: true })
+  }
+}
+
+export function readable(file: string): boolean {
+  return (statSync(file).mode & 0o004) !== 0
+}
+
+export const sharedSchemas = resolve(repoRoot, '..', 'shared', 'schemas')
+
+// The last lines of a run's output, for assertion messages.
+export function tail(run: Run, lines = 25): string {
+  return run.output.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+// What exists in the lab, for before/after comparisons. Pods are listed apart: their names
+// are generated, so they are compared per workload.
+export function snapshot(ws: Workspace): { things: Record<string, unknown>; pods: Record<string, string[]> } {
+  const things: Record<string, unknown> = {}
+  const pods: Record<string, string[]> = {}
+  for (const [name, cluster] of Object.entries(ws.clusters())) {
+    for (const [key, stored] of Object.entries(cluster.objects)) {
+      if (stored.obj.kind === 'Pod') {
+        const owner = `${name} ${stored.meta.owner ?? 'none'}`
+        pods[owner] = [...(pods[owner] ?? []), stored.obj.metadata.name].sort()
+        continue
+      }
+      const content = JSON.parse(JSON.stringify(stored.obj))
+      for (const field of ['resourceVersion', 'generation', 'managedFields']) delete content.metadata?.[field]
+      things[`${name} object ${key}`] = content
+    }
+    for (const [key, release] of Object.entries(cluster.releases)) things[`${name} release ${key}`] = { chart: release.chart, version: release.version, status: release.status, values: release.values }
+    for (const [key, operator] of Object.entries(cluster.operators)) things[`${name} operator ${key}`] = operator.spec
+    things[`${name} spire`] = cluster.spire && { trustDomain: cluster.spire.trustDomain, bundle: cluster.spire.bundle }
+    things[`${name} token`] = cluster.readerToken
+    things[`${name} api`] = cluster.apiPort
+  }
+  for (const container of Object.values(ws.docker().containers)) things[`container ${container.name}`] = { ip: container.ip, cluster: container.cluster }
+  for (const [name, network] of Object.entries(ws.docker().networks)) things[`network ${name}`] = network.subnet
+  things.kubeconfig = existsSync(ws.kubeconfig) ? readFileSync(ws.kubeconfig, 'utf8') : ''
+  const repos = join(ws.state, 'helm', 'repositories.json')
+  things.helmRepos = existsSync(repos) ? JSON.parse(readFileSync(repos, 'utf8')) : undefined
+  return { things, pods }
+}

@@ -1,0 +1,326 @@
+// `istioctl` 1.27: install -y -f (control planes and gateways from IstioOperator files,
+// waiting for their workloads as istioctl does), uninstall, create-remote-secret,
+// remote-clusters, proxy-config secret, version.
+import { readFileSync, existsSync } from 'node:fs'
+import { parseAllDocuments, stringify } from 'yaml'
+import { recordApplied } from './applied.ts'
+import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec, type Parsed } from './args.ts'
+import { connect } from './connect.ts'
+import { applyObject, deleteObject, podReadiness, reconcile, workloadReadiness } from './controllers.ts'
+import { faults } from './faults.ts'
+import { controlPlane, istioVersion, newToken, proxyIdentity, proxySecretRows, readOperator, remoteClusters, remoteSecretYaml, renderOperator, type Rendered } from './istio.ts'
+import { resolveContext } from './kubeconfig.ts'
+import { dig, find, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, resourceFor, updateCluster, type ClusterState, type Obj, type Stored } from './model.ts'
+import { ToolExit } from './state.ts'
+import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
+import { out, runTool } from './tool.ts'
+
+const globals: FlagSpec[] = [
+  { name: 'context', value: true }, { name: 'kubeconfig', short: 'c', value: true }, { name: 'namespace', short: 'n', value: true },
+  { name: 'istioNamespace', short: 'i', value: true }, { name: 'vklog', value: true }, { name: 'log_output_level', value: true },
+]
+const spec: CommandSpec = {
+  commands: {
+    version: { flags: [{ name: 'remote' }, { name: 'short', short: 's' }, { name: 'output', short: 'o', value: true }, { name: 'revision', short: 'r', value: true }] },
+    install: {
+      aliases: ['apply'],
+      flags: [{ name: 'filename', short: 'f', value: true }, { name: 'skip-confirmation', short: 'y' }, { name: 'set', short: 's', value: true }, { name: 'readiness-timeout', value: true }, { name: 'verify' }, { name: 'revision', short: 'r', value: true }, { name: 'manifests', short: 'd', value: true }, { name: 'dry-run' }, { name: 'force' }],
+    },
+    uninstall: { flags: [{ name: 'purge' }, { name: 'skip-confirmation', short: 'y' }, { name: 'filename', short: 'f', value: true }, { name: 'revision', short: 'r', value: true }, { name: 'verbose', short: 'v' }, { name: 'dry-run' }] },
+    'create-remote-secret': { flags: [{ name: 'name', value: true }, { name: 'server', value: true }, { name: 'type', value: true }, { name: 'service-account', value: true }, { name: 'create-service-account' }, { name: 'auth-type', value: true }, { name: 'secret-name', value: true }] },
+    'remote-clusters': { flags: [{ name: 'revision', short: 'r', value: true }] },
+    'proxy-config': {
+      aliases: ['pc'],
+      commands: Object.fromEntries(['secret', 'cluster', 'listener', 'route', 'endpoint', 'bootstrap', 'all'].map((name) => [name, { aliases: name === 'secret' ? ['secrets', 's'] : name === 'cluster' ? ['clusters', 'c'] : name === 'endpoint' ? ['endpoints', 'ep'] : [], flags: [{ name: 'output', short: 'o', value: true }, { name: 'file', short: 'f', value: true }] }])),
+    },
+  },
+}
+
+// Go's tabwriter, as istioctl prints its tables: each column starts where its header does.
+function tabwrite(rows: string[][], padding: number): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]! + padding))).join('').trimEnd()).join('\n')
+}
+
+function readIops(p: Parsed): Obj[] {
+  const files = flagList(p, 'filename')
+  const docs: Obj[] = []
+  for (const file of files) {
+    let text: string
+    if (file === '-') text = readFileSync(0, 'utf8')
+    else if (!existsSync(file)) throw new ToolExit(1, `Error: could not read values from file ${file}: open ${file}: no such file or directory`)
+    else text = readFileSync(file, 'utf8')
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length > 0) throw new ToolExit(1, `Error: could not parse ${file}: ${doc.errors[0]!.message.split('\n')[0]}`)
+      const value = doc.toJS()
+      if (value === null || value === undefined) continue
+      if (!isPlainObject(value)) throw new ToolExit(1, `Error: could not parse ${file}: not an object`)
+      docs.push(value)
+    }
+  }
+  return docs
+}
+
+function setPath(target: Obj, path: string, value: unknown): void {
+  const parts = path.split('.')
+  let node = target
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {}
+    node = node[part]
+  }
+  node[parts[parts.length - 1]!] = value
+}
+
+async function install(p: Parsed): Promise<number> {
+  const docs = readIops(p)
+  let spec: Obj = {}
+  let name = 'installed-state'
+  for (const [i, doc] of docs.entries()) {
+    const read = readOperator(doc, flagList(p, 'filename')[i] ?? 'input')
+    if ('error' in read) throw new ToolExit(1, `Error: ${read.error}`)
+    spec = mergeValues(spec, read.spec)
+    if (doc.metadata?.name) name = doc.metadata.name
+  }
+  for (const assignment of flagList(p, 'set')) {
+    const eq = assignment.indexOf('=')
+    if (eq < 0) throw new ToolExit(1, `Error: --set ${assignment}: bad format, want path=value`)
+    const raw = assignment.slice(eq + 1)
+    setPath(spec, assignment.slice(0, eq), raw === 'true' ? true : raw === 'false' ? false : raw)
+  }
+  const checked = readOperator({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec }, 'the merged IstioOperator')
+  if ('error' in checked) throw new ToolExit(1, `Error: ${checked.error}`)
+  const profile = spec.profile ?? 'default'
+  if (!isSet(p, 'skip-confirmation')) {
+    out(`This will install the Istio ${istioVersion} profile "${profile}" into the cluster. Proceed? (y/N)`)
+    let answer = ''
+    try {
+      answer = readFileSync(0, 'utf8').trim().toLowerCase()
+    } catch {
+      answer = ''
+    }
+    if (answer !== 'y' && answer !== 'yes') throw new ToolExit(1, 'Cancelled.')
+  }
+  const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+  recordApplied({ tool: 'istioctl', cluster: ctx.cluster, source: flagList(p, 'filename').join(','), kind: 'manifest', documents: docs })
+  const timeoutText = flag(p, 'readiness-timeout')
+  const timeoutMs = timeoutText === undefined ? scaled('istioctlReadinessTimeout') : parseGoDuration(timeoutText)
+  if (timeoutMs === undefined) throw new ToolExit(1, `Error: invalid argument "${timeoutText}" for "--readiness-timeout" flag: time: invalid duration "${timeoutText}"`)
+  const rendered: Rendered[] = renderOperator(spec)
+  await sleep(scaled('istioctlInstall'))
+  if (faults().istioctlInstallFails) {
+    throw new ToolExit(1, `✘ Istiod encountered an error: failed to wait for resource: resources not ready after 5m0s: context deadline exceeded\n  Deployment/istio-system/istiod (containers with unready status: [discovery])\nError: failed to install manifests: errors occurred during operation`)
+  }
+  updateCluster(ctx.cluster, (state, world) => {
+    const now = Date.now()
+    const owner = `istioctl:${name}`
+    const keys: string[] = []
+    for (const component of rendered) {
+      for (const obj of component.objects) {
+        const info = kindFor(state, obj.apiVersion, obj.kind) ?? (obj.kind !== 'CustomResourceDefinition' ? undefined : kindFor(state, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'))
+        if (!info) throw new ToolExit(1, `✘ ${component.component} encountered an error: failed to update resource with server-side apply for obj ${obj.kind}/${obj.metadata?.name}: no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nError: failed to install manifests: errors occurred during operation`)
+        obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'install.operator.istio.io/owning-resource': name, 'operator.istio.io/component': component.component.replace(/\s/g, '') }
+        const ns = info.namespaced ? obj.metadata.namespace ?? 'istio-system' : undefined
+        const key = objectKey(info, ns, obj.metadata.name)
+        if (keys.includes(key)) continue
+        keys.push(key)
+        // A namespace istioctl finds is left as it is (others may own what is in it).
+        if (info.kind === 'Namespace' && state.objects[key] && state.objects[key].meta.owner !== owner) continue
+        applyObject(state, info, obj, now, { owner, namespace: ns })
+      }
+    }
+    const previous = state.operators[name]
+    for (const key of previous?.objects ?? []) if (!keys.includes(key)) deleteObject(state, key)
+    state.operators[name] = { spec, installed: now, objects: keys }
+    if (keys.some((k) => k.endsWith('|istio-reader-service-account')) && !state.readerToken) state.readerToken = newToken()
+    reconcile(world, state, now)
+  })
+  // istioctl waits for each component's workloads, up to its readiness timeout.
+  const deadline = Date.now() + timeoutMs
+  for (const component of rendered) {
+    const workloads = component.objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind))
+    let stuck: { obj: Obj; reason?: string } | undefined
+    const ready = await waitUntil(() => {
+      const world = loadWorld()
+      const state = world.clusters[ctx.cluster]
+      if (!state) return { done: false }
+      let at = 0
+      stuck = undefined
+      for (const obj of workloads) {
+        const r = workloadReadiness(world, state, 'apps', obj.kind, obj.metadata.namespace ?? 'istio-system', obj.metadata.name)
+        if (r.at > at) {
+          at = r.at
+          stuck = { obj, reason: r.reason }
+        }
+      }
+      return Date.now() >= at ? { done: true } : { done: false, at }
+    }, deadline)
+    if (!ready) {
+      const obj = stuck?.obj
+      const container = obj?.spec?.template?.spec?.containers?.[0]?.name ?? 'istio-proxy'
+      throw new ToolExit(1, `✘ ${component.component} encountered an error: failed to wait for resource: resources not ready after ${timeoutText ?? '5m0s'}: context deadline exceeded\n  ${obj?.kind}/${obj?.metadata?.namespace ?? 'istio-system'}/${obj?.metadata?.name} (containers with unready status: [${container}])${stuck?.reason ? `\n  ${stuck.reason}` : ''}\nError: failed to install manifests: errors occurred during operation`)
+    }
+    const emoji: Record<string, string> = { 'Istio core': '⛵️', Istiod: '🧠', 'Ingress gateways': '🛬', 'Egress gateways': '🛫' }
+    out(`✔ ${component.component} installed ${emoji[component.component] ?? ''}`.trimEnd())
+  }
+  out('✔ Installation complete')
+  if (rendered.some((c) => c.component === 'Istiod')) out('Made this installation the default for cluster-wide operations.')
+  return 0
+}
+
+async function uninstall(p: Parsed): Promise<number> {
+  if (!isSet(p, 'purge') && flagList(p, 'filename').length === 0 && !flag(p, 'revision')) {
+    throw new ToolExit(1, 'Error: at least one of the --revision (or --set revision=<revision>), --filename or --purge flags must be set')
+  }
+  const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+  updateCluster(ctx.cluster, (state, world) => {
+    for (const operator of Object.values(state.operators)) for (const key of operator.objects) deleteObject(state, key)
+    state.operators = {}
+    reconcile(world, state, Date.now())
+  })
+  out('✔ Uninstall complete')
+  return 0
+}
+
+async function createRemoteSecret(p: Parsed): Promise<number> {
+  const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+  const resolution = resolveContext(flag(p, 'context'), flag(p, 'kubeconfig'))
+  const server = flag(p, 'server') ?? (resolution.ok ? resolution.target.server : '')
+  await sleep(scaled('createRemoteSecret'))
+  const token = updateCluster(ctx.cluster, (state) => {
+    if (!find(state, '', 'ServiceAccount', 'istio-system', 'istio-reader-service-account')) {
+      throw new ToolExit(1, 'Error: could not get access token to read resources from local kube-apiserver: serviceaccounts "istio-reader-service-account" not found')
+    }
+    state.readerToken ??= newToken()
+    return state.readerToken
+  })
+  const name = flag(p, 'name') ?? (resolution.ok ? resolution.target.context : ctx.cluster)
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new ToolExit(1, `Error: invalid cluster name "${name}": must be a lowercase RFC 1123 label`)
+  process.stdout.write(remoteSecretYaml(name, server, token))
+  return 0
+}
+
+function requireIstiod(state: ClusterState): Stored {
+  const world = loadWorld()
+  const pod = Object.values(state.objects).find((s) => s.obj.kind === 'Pod' && s.obj.metadata?.namespace === 'istio-system' && s.obj.metadata?.labels?.app === 'istiod')
+  if (!pod || Date.now() < podReadiness(world, state, pod).at) throw new ToolExit(1, 'Error: no running Istio pods in "istio-system"')
+  return pod
+}
+
+async function remoteClustersCommand(p: Parsed): Promise<number> {
+  const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+  await sleep(scaled('kubectlRequest'))
+  const world = loadWorld()
+  const state = world.clusters[ctx.cluster]!
+  const istiod = requireIstiod(state)
+  const cp = controlPlane(state)
+  const rows = [['NAME', 'SECRET', 'STATUS', 'ISTIOD'], [String(dig(cp, 'values', 'global', 'multiCluster', 'clusterName') ?? 'Kubernetes'), '', 'synced', istiod.obj.metadata.name]]
+  for (const remote of remoteClusters(world, state)) rows.push([remote.name, remote.secret, remote.status, istiod.obj.metadata.name])
+  out(tabwrite(rows, 5))
+  return 0
+}
+
+function proxyPod(state: ClusterState, ref: string, namespace: string): Stored {
+  if (ref.includes('/')) {
+    const [type, name] = ref.split('/') as [string, string]
+    const info = resourceFor(state, type)
+    if (!info || !['Deployment', 'Pod', 'StatefulSet', 'DaemonSet'].includes(info.kind)) throw new ToolExit(1, `Error: unsupported resource type "${type}"`)
+    if (info.kind === 'Pod') return proxyPod(state, name, namespace)
+    if (!find(state, info.group, info.kind, namespace, name)) throw new ToolExit(1, `Error: ${info.plural}.${info.group} "${name}" not found`)
+    const pod = Object.values(state.objects).find((s) => s.obj.kind === 'Pod' && s.meta.owner === `${info.group}|${info.kind}|${namespace}|${name}`)
+    if (!pod) throw new ToolExit(1, `Error: no pods found for ${info.kind.toLowerCase()} ${name} in ${namespace}`)
+    return pod
+  }
+  const [name, ns] = ref.includes('.') ? ref.split('.', 2) as [string, string] : [ref, namespace]
+  const pod = find(state, '', 'Pod', ns, name)
+  if (!pod) throw new ToolExit(1, `Error: pods "${name}" not found`)
+  return pod
+}
+
+async function proxyConfig(p: Parsed): Promise<number> {
+  const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+  const ref = p.args[0]
+  if (!ref) throw new ToolExit(1, 'Error: pod name or --file is required')
+  await sleep(scaled('kubectlExec'))
+  const world = loadWorld()
+  const state = world.clusters[ctx.cluster] ?? readCluster(ctx.cluster)!
+  const pod = proxyPod(state, ref, flag(p, 'namespace') ?? ctx.namespace ?? 'default')
+  const name = pod.obj.metadata.name
+  if (!pod.meta.injection) throw new ToolExit(1, `Error: failed to execute command on ${name}.${pod.obj.metadata.namespace} sidecar: pod ${name} has no istio-proxy container`)
+  if (Date.now() < podReadiness(world, state, pod).at) throw new ToolExit(1, `Error: failed to execute command on ${name}.${pod.obj.metadata.namespace} sidecar: unable to upgrade connection: container not found ("istio-proxy")`)
+  if (p.path[1] !== 'secret') {
+    out(`(the lab models only "proxy-config secret"; ${p.path[1]} of ${name} is not kept)`)
+    return 0
+  }
+  const rows = proxySecretRows(world, state, pod)
+  if (flag(p, 'output') === 'json') {
+    const id = proxyIdentity(world, state, pod)
+    out(JSON.stringify({
+      dynamicActiveSecrets: rows.map((r) => ({
+        name: r[0], versionInfo: r[6] || '0', lastUpdated: r[6] || new Date().toISOString(),
+        secret: r[0] === 'ROOTCA'
+          ? { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name: 'ROOTCA', validationContext: { trustedCa: { inlineBytes: Buffer.from(`lab root of ${r[7]}`).toString('base64') } } }
+          : { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name: 'default', tlsCertificate: { certificateChain: { inlineBytes: Buffer.from(`lab certificate ${id?.spiffeId ?? ''}`).toString('base64') }, privateKey: { inlineBytes: 'W3JlZGFjdGVkXQ==' } } },
+      })),
+    }, null, 2))
+    return 0
+  }
+  out(tabwrite([['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'TRUST DOMAIN'], ...rows], 5))
+  return 0
+}
+
+async function version(p: Parsed): Promise<number> {
+  const remote = flag(p, 'remote') !== 'false'
+  const short = isSet(p, 'short')
+  if (!remote) {
+    out(short ? istioVersion : `client version: ${istioVersion}`)
+    return 0
+  }
+  const lines = [`client version: ${istioVersion}`]
+  try {
+    const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+    const state = readCluster(ctx.cluster)!
+    requireIstiod(state)
+    const proxies = Object.values(state.objects).filter((s) => s.obj.kind === 'Pod' && s.meta.injection).length
+    lines.push(`control plane version: ${istioVersion}`, `data plane version: ${istioVersion} (${proxies} proxies)`)
+  } catch (error) {
+    if (!(error instanceof ToolExit)) throw error
+    lines.unshift(`Istio is not present in the cluster: ${error.message.replace(/^Error: /, '')}`)
+  }
+  out(lines.join('\n'))
+  void workloadReadiness
+  return 0
+}
+
+async function main(argv: string[]): Promise<number> {
+  let p: Parsed
+  try {
+    p = parseCommandLine(argv, spec, globals, 'istioctl')
+  } catch (error) {
+    if (error instanceof UsageError) throw new ToolExit(1, `Error: ${error.message}${error.kind === 'command' ? `\nRun 'istioctl --help' for usage.` : ''}`)
+    throw error
+  }
+  switch (p.path[0]) {
+    case undefined:
+      out('Istio configuration command line utility (the lab\'s stand-in).\n\nUsage:\n  istioctl [command]')
+      return 0
+    case 'version':
+      return version(p)
+    case 'install':
+      return install(p)
+    case 'uninstall':
+      return uninstall(p)
+    case 'create-remote-secret':
+      return createRemoteSecret(p)
+    case 'remote-clusters':
+      return remoteClustersCommand(p)
+    case 'proxy-config':
+      if (!p.path[1]) throw new ToolExit(1, 'Error: unknown command "" for "istioctl proxy-config"')
+      return proxyConfig(p)
+  }
+  throw new ToolExit(1, `Error: unknown command "${p.path[0]}" for "istioctl"\nRun 'istioctl --help' for usage.`)
+}
+
+export function runIstioctl(): Promise<void> {
+  void stringify
+  return runTool('istioctl', main)
+}

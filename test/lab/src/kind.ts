@@ -1,0 +1,244 @@
+// `kind`: clusters are a node container on the Docker network "kind" (made with the first
+// cluster), a state file with the cluster's objects, and an entry in the kubeconfig.
+import { randomBytes } from 'node:crypto'
+import { existsSync, readFileSync, unlinkSync } from 'node:fs'
+import { parse as parseYaml, stringify } from 'yaml'
+import { flag, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from './args.ts'
+import { applyObject, reconcile } from './controllers.ts'
+import { faults } from './faults.ts'
+import { removeKindEntry, writeKindEntry } from './kubeconfig.ts'
+import { builtinKinds, loadWorld, readCluster, readDocker, updateDocker, writeCluster, type ClusterState, type Obj } from './model.ts'
+import { namespace, serviceAccount, workload } from './objects.ts'
+import { files, stateDir, ToolExit } from './state.ts'
+import { scaled, sleep } from './timing.ts'
+import { err, out, runTool } from './tool.ts'
+
+export const kindVersion = 'v0.29.0'
+export const defaultNodeImage = 'kindest/node:v1.33.1'
+
+const globals: FlagSpec[] = [{ name: 'verbosity', short: 'v', value: true }, { name: 'quiet', short: 'q' }, { name: 'loglevel', value: true }]
+const nameFlag: FlagSpec = { name: 'name', short: 'n', value: true }
+const spec: CommandSpec = {
+  commands: {
+    version: {},
+    create: { commands: { cluster: { flags: [nameFlag, { name: 'config', value: true }, { name: 'image', value: true }, { name: 'wait', value: true }, { name: 'kubeconfig', value: true }, { name: 'retain' }] } } },
+    delete: { commands: { cluster: { flags: [nameFlag, { name: 'kubeconfig', value: true }] }, clusters: { flags: [{ name: 'all', short: 'A' }, { name: 'kubeconfig', value: true }] } } },
+    get: { commands: { clusters: {}, nodes: { flags: [nameFlag, { name: 'all-clusters', short: 'A' }] }, kubeconfig: { flags: [nameFlag, { name: 'internal' }] } } },
+    export: { commands: { kubeconfig: { flags: [nameFlag, { name: 'kubeconfig', value: true }, { name: 'internal' }] }, logs: { flags: [nameFlag] } } },
+  },
+}
+
+const pem = (what: string) => Buffer.from(`-----BEGIN ${what}-----\n${randomBytes(48).toString('base64')}\n-----END ${what}-----\n`).toString('base64')
+
+function kubeconfigEntry(state: ClusterState) {
+  return { name: `kind-${state.name}`, server: `https://127.0.0.1:${state.apiPort}`, ca: pem('CERTIFICATE'), cert: pem('CERTIFICATE'), key: pem('RSA PRIVATE KEY') }
+}
+
+function requireDocker(action: string): void {
+  if (faults().dockerDown) {
+    throw new ToolExit(1, `ERROR: ${action}: command "docker ps -a --filter label=io.x-k8s.kind.cluster --format '{{.Label "io.x-k8s.kind.cluster"}}'" failed with error: exit status 1\nCommand Output: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`)
+  }
+}
+
+export function clustersByDocker(): string[] {
+  return [...new Set(Object.values(readDocker().containers).map((c) => c.cluster))].sort()
+}
+
+const removedGates = ['MixedProtocolLBService', 'GRPCContainerProbe', 'EphemeralContainers', 'CSIMigration']
+const configFields = ['kind', 'apiVersion', 'name', 'nodes', 'networking', 'featureGates', 'runtimeConfig', 'kubeadmConfigPatches', 'kubeadmConfigPatchesJSON6902', 'containerdConfigPatches', 'containerdConfigPatchesJSON6902']
+
+function readConfig(file: string | undefined): Obj {
+  if (!file) return {}
+  if (!existsSync(file)) throw new ToolExit(1, `ERROR: failed to create cluster: error reading file: open ${file}: no such file or directory`)
+  let config: Obj
+  try {
+    config = parseYaml(readFileSync(file, 'utf8')) ?? {}
+  } catch (error) {
+    throw new ToolExit(1, `ERROR: failed to create cluster: unable to decode config: ${(error as Error).message.split('\n')[0]}`)
+  }
+  if (config.kind !== 'Cluster' || config.apiVersion !== 'kind.x-k8s.io/v1alpha4') {
+    throw new ToolExit(1, `ERROR: failed to create cluster: unknown apiVersion: ${config.apiVersion} (kind ${config.kind})`)
+  }
+  for (const key of Object.keys(config)) {
+    if (!configFields.includes(key)) throw new ToolExit(1, `ERROR: failed to create cluster: unable to decode config: error unmarshaling JSON: while decoding JSON: json: unknown field "${key}"`)
+  }
+  for (const node of config.nodes ?? []) {
+    if (!['control-plane', 'worker'].includes(node?.role)) throw new ToolExit(1, `ERROR: failed to create cluster: invalid configuration: node role "${node?.role}" is not valid`)
+  }
+  return config
+}
+
+function initialObjects(name: string, image: string): Obj[] {
+  const objects: Obj[] = []
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']) {
+    objects.push(namespace(ns))
+    objects.push(serviceAccount('default', ns))
+  }
+  objects.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${name}-control-plane`, labels: { 'kubernetes.io/hostname': `${name}-control-plane`, 'node-role.kubernetes.io/control-plane': '' } }, spec: { podCIDR: '10.244.0.0/24' } })
+  objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] } })
+  objects.push(workload('Deployment', 'coredns', 'kube-system', { 'k8s-app': 'kube-dns' }, [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.12.0' }]))
+  objects.push(workload('Deployment', 'local-path-provisioner', 'local-path-storage', { app: 'local-path-provisioner' }, [{ name: 'local-path-provisioner', image: 'docker.io/kindest/local-path-provisioner:v20250214-acbabc1a' }]))
+  objects.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' })
+  void image
+  return objects
+}
+
+async function createCluster(name: string, configFile: string | undefined, image: string | undefined): Promise<void> {
+  requireDocker('failed to create cluster: failed to list clusters')
+  const config = readConfig(configFile)
+  const clusterName = name || config.name || 'kind'
+  if (!/^[a-z0-9.-]+$/.test(clusterName) || clusterName.length > 50) {
+    throw new ToolExit(1, `ERROR: failed to create cluster: '${clusterName}' is not a valid cluster name, cluster names must match \`^[a-z0-9.-]+$\``)
+  }
+  const nodeImage = image ?? config.nodes?.[0]?.image ?? defaultNodeImage
+  const gates = Object.keys(config.featureGates ?? {}).filter((g) => removedGates.includes(g))
+  let claimed = false
+  updateDocker((docker) => {
+    if (Object.values(docker.containers).some((c) => c.cluster === clusterName)) return
+    claimed = true
+    if (!docker.networks.kind) {
+      docker.networks.kind = { id: randomBytes(32).toString('hex'), subnet: '172.18.0.0/16', gateway: '172.18.0.1', subnet6: 'fc00:f853:ccd:e793::/64', gateway6: 'fc00:f853:ccd:e793::1', created: Date.now() }
+    }
+    const used = new Set(Object.values(docker.containers).map((c) => c.ip))
+    let host = 2
+    while (used.has(`172.18.0.${host}`)) host++
+    const id = randomBytes(32).toString('hex')
+    docker.containers[id] = { name: `${clusterName}-control-plane`, id, image: nodeImage, cluster: clusterName, ip: `172.18.0.${host}`, ipv6: `fc00:f853:ccd:e793::${host}`, created: Date.now() }
+  })
+  if (!claimed) throw new ToolExit(1, `ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${clusterName}"`)
+  err(`Creating cluster "${clusterName}" ...\n ✓ Ensuring node image (${nodeImage}) 🖼\n ✓ Preparing nodes 📦`)
+  await sleep(scaled('kindCreateCluster') / 2)
+  if (gates.length > 0) {
+    updateDocker((docker) => {
+      for (const [id, c] of Object.entries(docker.containers)) if (c.cluster === clusterName) delete docker.containers[id]
+    })
+    throw new ToolExit(1, ` ✓ Writing configuration 📜\n ✗ Starting control-plane 🕹️\nERROR: failed to create cluster: failed to init node with kubeadm: command "docker exec --privileged ${clusterName}-control-plane kubeadm init --config=/kind/kubeadm.conf --skip-token-print --v=6" failed with error: exit status 1\nCommand Output: unrecognized feature gate: ${gates[0]}`)
+  }
+  const ports = new Set(Object.values(loadWorld().clusters).map((c) => c.apiPort))
+  let apiPort = 0
+  while (apiPort === 0 || ports.has(apiPort)) apiPort = 30000 + Math.floor(Math.random() * 30000)
+  await sleep(scaled('kindCreateCluster') / 2)
+  const now = Date.now()
+  const state: ClusterState = { name: clusterName, created: now, ready: now, apiPort, nodeImage, seq: 1, objects: {}, releases: {}, operators: {} }
+  for (const obj of initialObjects(clusterName, nodeImage)) {
+    const info = builtinKinds.find((k) => k.kind === obj.kind)!
+    applyObject(state, info, obj, now - scaled(30), { owner: 'kind', recordApplied: false })
+  }
+  reconcile(loadWorld(), state, now - scaled(30))
+  writeCluster(state)
+  writeKindEntry(kubeconfigEntry(state))
+  err(` ✓ Writing configuration 📜\n ✓ Starting control-plane 🕹️\n ✓ Installing CNI 🔌\n ✓ Installing StorageClass 💾\nSet kubectl context to "kind-${clusterName}"\nYou can now use your cluster with:\n\nkubectl cluster-info --context kind-${clusterName}\n\nHave a nice day! 👋`)
+}
+
+async function deleteCluster(name: string): Promise<void> {
+  requireDocker('failed to delete cluster')
+  err(`Deleting cluster "${name}" ...`)
+  let removed = false
+  updateDocker((docker) => {
+    for (const [id, c] of Object.entries(docker.containers)) {
+      if (c.cluster === name) {
+        delete docker.containers[id]
+        removed = true
+      }
+    }
+  })
+  const file = files.cluster(stateDir(), name)
+  if (existsSync(file)) unlinkSync(file)
+  removeKindEntry(`kind-${name}`)
+  if (removed) {
+    await sleep(scaled('kindDeleteCluster'))
+    err(`Deleted nodes: ["${name}-control-plane"]`)
+  }
+}
+
+function requireCluster(name: string): ClusterState {
+  const state = clustersByDocker().includes(name) ? readCluster(name) : undefined
+  if (!state) throw new ToolExit(1, `ERROR: could not locate any control plane nodes for cluster named '${name}'. Use the --name option to select a different cluster`)
+  return state
+}
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseCommandLine(argv, spec, globals, 'kind')
+  } catch (error) {
+    if (error instanceof UsageError) throw new ToolExit(1, `ERROR: ${error.message}`)
+    throw error
+  }
+  const [command, sub] = parsed.path
+  const name = flag(parsed, 'name') ?? 'kind'
+  const allowArgs = (n: number) => {
+    if (parsed.args.length > n) throw new ToolExit(1, `ERROR: unknown command "${parsed.args[n]}" for "kind ${parsed.path.join(' ')}"`)
+  }
+  if (!command) {
+    out('kind creates and manages local Kubernetes clusters using Docker container \'nodes\' (the lab\'s stand-in)\n\nUsage:\n  kind [command]')
+    return 0
+  }
+  if (command === 'version') {
+    out(`kind ${kindVersion} go1.24.2 linux/amd64`)
+    return 0
+  }
+  if (!sub) throw new ToolExit(1, `ERROR: Subcommand is required`)
+  if (command === 'create' && sub === 'cluster') {
+    allowArgs(0)
+    await createCluster(flag(parsed, 'name') ?? '', flag(parsed, 'config'), flag(parsed, 'image'))
+    return 0
+  }
+  if (command === 'delete' && sub === 'cluster') {
+    allowArgs(0)
+    await deleteCluster(name)
+    return 0
+  }
+  if (command === 'delete' && sub === 'clusters') {
+    requireDocker('failed to list clusters')
+    const names = isSet(parsed, 'all') ? clustersByDocker() : parsed.args
+    for (const n of names) await deleteCluster(n)
+    err(`Deleted clusters: ${JSON.stringify(names)}`)
+    return 0
+  }
+  if (command === 'get' && sub === 'clusters') {
+    allowArgs(0)
+    requireDocker('failed to list clusters')
+    const names = clustersByDocker()
+    if (names.length === 0) err('No kind clusters found.')
+    else out(names.join('\n'))
+    return 0
+  }
+  if (command === 'get' && sub === 'nodes') {
+    requireDocker('failed to list nodes')
+    const names = isSet(parsed, 'all-clusters') ? clustersByDocker() : clustersByDocker().filter((n) => n === name)
+    if (names.length === 0) err(`No kind nodes found for cluster "${name}".`)
+    else out(names.map((n) => `${n}-control-plane`).join('\n'))
+    return 0
+  }
+  if (command === 'get' && sub === 'kubeconfig') {
+    requireDocker('failed to get kubeconfig')
+    const state = requireCluster(name)
+    const entry = kubeconfigEntry(state)
+    const server = isSet(parsed, 'internal') ? `https://${name}-control-plane:6443` : entry.server
+    out(stringify({
+      apiVersion: 'v1', clusters: [{ cluster: { 'certificate-authority-data': entry.ca, server }, name: entry.name }],
+      contexts: [{ context: { cluster: entry.name, user: entry.name }, name: entry.name }], 'current-context': entry.name, kind: 'Config', preferences: {},
+      users: [{ name: entry.name, user: { 'client-certificate-data': entry.cert, 'client-key-data': entry.key } }],
+    }))
+    return 0
+  }
+  if (command === 'export' && sub === 'kubeconfig') {
+    requireDocker('failed to export kubeconfig')
+    const state = requireCluster(name)
+    await sleep(scaled('kindExportKubeconfig'))
+    writeKindEntry(kubeconfigEntry(state))
+    err(`Set kubectl context to "kind-${name}"`)
+    return 0
+  }
+  if (command === 'export' && sub === 'logs') {
+    requireCluster(name)
+    err('Exporting logs for cluster "' + name + '" to:\n/tmp/lab-kind-logs')
+    return 0
+  }
+  throw new ToolExit(1, `ERROR: unknown command "${parsed.path.join(' ')}" for "kind"`)
+}
+
+export function runKind(): Promise<void> {
+  return runTool('kind', main)
+}
