@@ -201,6 +201,9 @@ export function podReadiness(world: World, state: ClusterState, pod: Stored, see
   if (seen.has(id)) return { at: Infinity, reason: 'waits for itself' }
   seen.add(id)
   let at = Math.max(pod.meta.created + scaled(startup(pod)), state.ready)
+  // Istio's gateways ship with image "auto", which only its sidecar injector replaces.
+  const containers: Obj[] = [...(pod.obj.spec?.initContainers ?? []), ...(pod.obj.spec?.containers ?? [])]
+  if (containers.some((c) => c?.image === 'auto')) return { at: Infinity, reason: 'ImagePullBackOff: Back-off pulling image "auto"' }
   const volumes: Obj[] = pod.obj.spec?.volumes ?? []
   if (volumes.some((v) => v?.csi?.driver === 'csi.spiffe.io')) {
     const csi = csiReadiness(world, state, seen)

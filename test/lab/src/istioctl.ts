@@ -157,7 +157,8 @@ async function install(p: Parsed): Promise<number> {
     if (!ready) {
       const obj = stuck?.obj
       const container = obj?.spec?.template?.spec?.containers?.[0]?.name ?? 'istio-proxy'
-      throw new ToolExit(1, `✘ ${component.component} encountered an error: failed to wait for resource: resources not ready after ${timeoutText ?? '5m0s'}: context deadline exceeded\n  ${obj?.kind}/${obj?.metadata?.namespace ?? 'istio-system'}/${obj?.metadata?.name} (containers with unready status: [${container}])${stuck?.reason ? `\n  ${stuck.reason}` : ''}\nError: failed to install manifests: errors occurred during operation`)
+      const why = stuck?.reason?.includes('ImagePull') ? `container failed to start: ${stuck.reason}` : `containers with unready status: [${container}]`
+      throw new ToolExit(1, `✘ ${component.component} encountered an error: failed to wait for resource: resources not ready after ${timeoutText ?? '5m0s'}: context deadline exceeded\n  ${obj?.kind}/${obj?.metadata?.namespace ?? 'istio-system'}/${obj?.metadata?.name} (${why})\nError: failed to install manifests: errors occurred during operation`)
     }
     const emoji: Record<string, string> = { 'Istio core': '⛵️', Istiod: '🧠', 'Ingress gateways': '🛬', 'Egress gateways': '🛫' }
     out(`✔ ${component.component} installed ${emoji[component.component] ?? ''}`.trimEnd())

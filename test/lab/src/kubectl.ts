@@ -402,7 +402,10 @@ async function get(p: Parsed): Promise<number> {
   const format = flag(p, 'output')
   const single = named && items.length === 1 && p.args.length <= 2 && !p.args[0]!.includes(',') && (p.args.length === 2 || p.args[0]!.includes('/'))
   if (items.length > 0 || (format !== undefined && format !== 'wide' && format !== 'name' && !named)) {
-    out(printObjects(world, state, items, format, all, single, isSet(p, 'no-headers'), isSet(p, 'show-labels')))
+    const text = printObjects(world, state, items, format, all, single, isSet(p, 'no-headers'), isSet(p, 'show-labels'))
+    // kubectl prints a JSONPath result exactly, without a newline of its own.
+    if (format?.startsWith('jsonpath')) process.stdout.write(text)
+    else out(text)
   } else if (errors.length === 0 && !named) {
     const info = targets(state, p.args)[0]!.info
     err(all || !info.namespaced ? 'No resources found' : `No resources found in ${ctx.namespace} namespace.`)

@@ -1,0 +1,118 @@
+// Faults: each stops the demo with a clear message and a non-zero exit, and a rerun once
+// the fault is gone gets through.
+import { after, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { tail, Workspace, type Run } from './lab.ts'
+
+const workspaces: Workspace[] = []
+after(() => workspaces.forEach((ws) => ws.remove()))
+
+function workspace(env: Record<string, string> = {}): Workspace {
+  const ws = new Workspace({ env })
+  workspaces.push(ws)
+  return ws
+}
+
+// The step a make demo stopped in: the last heading it printed.
+function stoppedIn(run: Run): string | undefined {
+  return [...run.stdout.matchAll(/^(\d\d-[a-z-]+): /gm)].map((m) => m[1]).pop()
+}
+
+async function recovers(ws: Workspace): Promise<void> {
+  const rerun = await ws.make('demo', { timeoutMs: 180_000 })
+  assert.equal(rerun.code, 0, `the rerun failed:\n${tail(rerun)}`)
+  assert.match(rerun.stdout, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
+}
+
+describe('faults', { concurrency: 2 }, () => {
+  test('Docker not answering: the doctor says so, nothing is created; then a rerun succeeds', async () => {
+    const ws = workspace()
+    ws.setFaults({ dockerDown: true })
+    const run = await ws.make('demo')
+    assert.notEqual(run.code, 0)
+    assert.equal(stoppedIn(run), '00-preflight', tail(run))
+    assert.match(run.output, /docker daemon\s+ERROR\s+not answering/)
+    assert.match(run.output, /start Docker/)
+    // docker is on PATH; only its daemon is down. Saying otherwise sends the user the wrong way.
+    assert.doesNotMatch(run.output, /docker\s+ERROR\s+not on PATH/, 'the doctor says docker is not on PATH, but only its daemon is down')
+    assert.deepEqual(ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create'), [])
+    ws.clearFaults()
+    await recovers(ws)
+  })
+
+  test('a tool missing from PATH: the doctor names it and how to install it; then a rerun succeeds', async () => {
+    const ws = workspace()
+    const run = await ws.make('demo', { env: { PATH: ws.pathWithout('helm') } })
+    assert.notEqual(run.code, 0)
+    assert.equal(stoppedIn(run), '00-preflight', tail(run))
+    assert.match(run.output, /helm\s+ERROR\s+not on PATH/)
+    assert.match(run.output, /install Helm 3/)
+    assert.match(run.stderr, /problem.* to fix first: .*helm/)
+    assert.equal(ws.invocations().filter((i) => i.tool === 'helm').length, 0)
+    await recovers(ws)
+  })
+
+  test('helm failing once: step 04 stops with helm\'s error; then a rerun succeeds', async () => {
+    const ws = workspace()
+    ws.setFaults({ helmFailOnce: true })
+    const run = await ws.make('demo')
+    assert.notEqual(run.code, 0)
+    assert.equal(stoppedIn(run), '04-spire-install', tail(run))
+    assert.match(run.stderr, /helm failed \(exit 1\)/)
+    assert.match(run.stderr, /Kubernetes cluster unreachable: .*TLS handshake timeout/)
+    assert.equal(ws.invocations().filter((i) => i.tool === 'helm' && i.exitCode !== 0).length, 1, 'helm failed once')
+    await recovers(ws)
+  })
+
+  test('the LoadBalancer address never assigned: the demo stops by the shortened deadline and says so; then a rerun succeeds', async () => {
+    const ws = workspace({ WAIT_LB_ADDRESS_SECONDS: '3', WAIT_HELM_SECONDS: '5' })
+    ws.setFaults({ lbNeverAssigned: true })
+    const run = await ws.make('demo')
+    assert.notEqual(run.code, 0)
+    assert.ok(['04-spire-install', '05-federate-bundles'].includes(stoppedIn(run) ?? ''), tail(run))
+    assert.ok(run.ms < 60_000, `it took ${run.ms} ms: the deadline was not shortened`)
+    assert.match(run.stderr, /LoadBalancer/, `the message does not say that the LoadBalancer address is missing:\n${tail(run)}`)
+    ws.clearFaults()
+    await recovers(ws)
+  })
+
+  test('spire-server bundle show printing garbage: step 05 stops before applying it; then a rerun succeeds', async () => {
+    const ws = workspace()
+    ws.setFaults({ bundleGarbage: true })
+    const run = await ws.make('demo')
+    assert.notEqual(run.code, 0)
+    assert.equal(stoppedIn(run), '05-federate-bundles', tail(run))
+    assert.match(run.stderr, /the bundle from (east|west) is not JSON/)
+    assert.match(run.stderr, /spire-server-0/)
+    assert.equal(ws.applied().filter((r) => r.documents.some((d) => d.kind === 'ClusterFederatedTrustDomain')).length, 0, 'nothing was federated with garbage')
+    ws.clearFaults()
+    await recovers(ws)
+  })
+
+  test('a context deleted from the kubeconfig: a step names it and the fix; then make demo restores it and succeeds', async () => {
+    const ws = workspace()
+    const clusters = await ws.make('01')
+    assert.equal(clusters.code, 0, tail(clusters))
+    const deleted = await ws.run('kubectl', ['config', 'delete-context', 'kind-cluster-west'])
+    assert.equal(deleted.code, 0, deleted.output)
+    const run = await ws.make('02')
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, /no kubeconfig context "kind-cluster-west" for the west cluster/)
+    assert.match(run.stderr, /make 01/)
+    await recovers(ws)
+    const contexts = await ws.run('kubectl', ['config', 'get-contexts', '-o', 'name'])
+    assert.deepEqual(contexts.stdout.trim().split('\n').sort(), ['kind-cluster-east', 'kind-cluster-west'])
+  })
+
+  test('istioctl install failing: step 06 stops with istioctl\'s error; then a rerun succeeds', async () => {
+    const ws = workspace()
+    ws.setFaults({ istioctlInstallFails: true })
+    const run = await ws.make('demo')
+    assert.notEqual(run.code, 0)
+    assert.equal(stoppedIn(run), '06-istio-control-planes', tail(run))
+    assert.match(run.stderr, /istioctl failed \(exit 1\)/)
+    assert.match(run.stderr, /Istiod encountered an error|failed to install manifests/)
+    ws.clearFaults()
+    await recovers(ws)
+  })
+})

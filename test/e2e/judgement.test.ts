@@ -1,0 +1,208 @@
+// The lab judges what was applied, not that something was: from a finished demo, change
+// one precondition of the walkthrough at a time (with the real tools' commands) and v2
+// stops answering east's curl, while v1 answers as long as east's side holds.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { tail, Workspace } from './lab.ts'
+
+const base = new Workspace()
+const workspaces: Workspace[] = [base]
+let done = ''
+after(() => workspaces.forEach((ws) => ws.remove()))
+
+before(async () => {
+  const demo = await base.make('demo', { timeoutMs: 180_000 })
+  if (demo.code !== 0) throw new Error(`make demo failed:\n${tail(demo)}`)
+  done = base.checkpoint('done')
+})
+
+const EAST = '--context=kind-cluster-east'
+const WEST = '--context=kind-cluster-west'
+
+// A file the workbook rendered in the finished demo, changed.
+function rendered(ws: Workspace, step: string, name: string, change: (text: string) => string): string {
+  const text = readFileSync(join(base.dir, 'out', 'rendered', step, name), 'utf8')
+  const changed = change(text)
+  assert.notEqual(changed, text, `${step}/${name}: the change did not apply`)
+  const file = join(ws.root, `${step}-${name}`)
+  writeFileSync(file, changed)
+  return file
+}
+
+async function ok(ws: Workspace, tool: string, args: string[], input?: string): Promise<string> {
+  const run = await ws.run(tool, args, { input })
+  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
+  return run.stdout
+}
+
+// Requests from east's curl, tallied like step 15 does.
+async function hellos(ws: Workspace, count = 16): Promise<{ v1: number; v2: number; failures: string[] }> {
+  const tally = { v1: 0, v2: 0, failures: [] as string[] }
+  for (let i = 0; i < count; i++) {
+    const run = await ws.run('kubectl', [EAST, 'exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', 'helloworld:5000/hello'])
+    const version = /Hello version: (v\d)/.exec(run.stdout)?.[1]
+    if (run.code === 0 && (version === 'v1' || version === 'v2')) tally[version]++
+    else tally.failures.push((run.stdout + run.stderr).trim())
+  }
+  return tally
+}
+
+function fresh(): Workspace {
+  const ws = new Workspace()
+  workspaces.push(ws)
+  ws.restore(done)
+  return ws
+}
+
+describe('what the lab decides from the applied content', { concurrency: 2 }, () => {
+  test('as the demo left it, both versions answer', async () => {
+    const ws = fresh()
+    const { v1, v2 } = await hellos(ws)
+    assert.ok(v1 > 0 && v2 > 0, `v1 ${v1}, v2 ${v2}`)
+  })
+
+  // `because`: the reason the lab gives in $LAB_STATE/explain.log for the failed requests.
+  const cases: Array<{ name: string; change: (ws: Workspace) => Promise<void>; v1: boolean; says?: RegExp; because?: RegExp }> = [
+    {
+      name: 'west\'s SPIRE agent serves the bundles under another SDS name than ROOTCA',
+      because: /spire-agent\.sds\.defaultAllBundlesName is \"ALL\"/,
+      v1: true,
+      change: async (ws) => {
+        const shared = rendered(ws, '04-spire-install', 'west-values-1-spire-base.yaml', (t) => t.replace('defaultAllBundlesName: ROOTCA', 'defaultAllBundlesName: ALL'))
+        const own = join(base.dir, 'out', 'rendered', '04-spire-install', 'west-values-2-spire-west.yaml')
+        await ok(ws, 'helm', [`--kube-context=kind-cluster-west`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+      },
+    },
+    {
+      name: 'east\'s SPIRE federates its workloads with nobody',
+      because: /federatesWith is \[\]/,
+      v1: false,
+      change: async (ws) => {
+        const shared = join(base.dir, 'out', 'rendered', '04-spire-install', 'east-values-1-spire-base.yaml')
+        const own = rendered(ws, '04-spire-install', 'east-values-2-spire-east.yaml', (t) => t.replace(/federatesWith:\n\s*- west\.local/, 'federatesWith: []'))
+        await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+      },
+    },
+    {
+      name: 'east\'s ClusterFederatedTrustDomain holds a bundle that is not west\'s',
+      because: /does not trust spire:west\.local/,
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { trustDomainBundle: '{"keys": [{"use": "x509-svid", "kty": "EC"}]}' } })])
+        const list = await ok(ws, 'kubectl', [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'list', '-format', 'spiffe'])
+        assert.doesNotMatch(list, /west\.local/)
+      },
+    },
+    {
+      name: 'east\'s control plane fetches west\'s bundle from the wrong address',
+      because: /fetches west\.local's bundle from https:\/\/172\.18\.255\.99:8443/,
+      v1: true,
+      change: async (ws) => {
+        const operator = rendered(ws, '06-istio-control-planes', 'east-istio-control-plane.yaml', (t) => t.replace(/https:\/\/172\.18\.255\.\d+:8443/, 'https://172.18.255.99:8443'))
+        await ok(ws, 'istioctl', [EAST, 'install', '-y', '-f', operator])
+      },
+    },
+    {
+      name: 'west\'s east-west gateway routes in standard mode instead of sni-dnat',
+      because: /ISTIO_META_ROUTER_MODE is \"standard\"/,
+      v1: true,
+      change: async (ws) => {
+        const operator = rendered(ws, '07-eastwest-gateway', 'west-eastwest-gateway.yaml', (t) => t.replace('value: sni-dnat', 'value: standard'))
+        await ok(ws, 'istioctl', [WEST, 'install', '-y', '-f', operator])
+        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway,spire-gateway' } } } } })])
+        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
+      },
+    },
+    {
+      name: 'the east-west gateway lacks the spire-gateway template (no east.local root)',
+      because: /injection templates \"gateway\", not \"gateway,spire-gateway\"/,
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
+        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
+        const secrets = await ok(ws, 'istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
+        assert.doesNotMatch(secrets, /ROOTCA.*east\.local/)
+      },
+    },
+    {
+      name: 'the cross-network Gateway passes TLS through in PASSTHROUGH mode, not AUTO_PASSTHROUGH',
+      because: /mode AUTO_PASSTHROUGH/,
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [WEST, 'patch', 'gateway.networking.istio.io', 'cross-network-gateway', '-n', 'istio-system', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/servers/0/tls/mode', value: 'PASSTHROUGH' }])])
+      },
+    },
+    {
+      name: 'east\'s remote secret for west names the host\'s address of west\'s API server',
+      v1: true,
+      change: async (ws) => {
+        const port = ws.clusters()['cluster-west']!.apiPort
+        const secret = await ok(ws, 'istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=https://127.0.0.1:${port}`])
+        await ok(ws, 'kubectl', [EAST, 'apply', '-f', '-'], secret)
+        const clusters = await ok(ws, 'istioctl', [EAST, 'remote-clusters'])
+        assert.match(clusters, /west\s+istio-system\/istio-remote-secret-west\s+(timeout|syncing)/)
+      },
+    },
+    {
+      name: 'the DestinationRule accepts only east\'s identity',
+      because: /accepts only spiffe:\/\/east\.local\/ns\/default\/sa\/default$/m,
+      v1: true,
+      says: /CERTIFICATE_VERIFY_FAILED/,
+      change: async (ws) => {
+        const rule = rendered(ws, '14-destination-rule', 'east-destination-rule.yaml', (t) => t.replace(/\n\s*- spiffe:\/\/west\.local\/ns\/default\/sa\/default/, ''))
+        await ok(ws, 'kubectl', [EAST, 'apply', '-f', rule])
+      },
+    },
+    {
+      name: 'helloworld v2 runs without the spire template (its certificate comes from istiod)',
+      because: /does not trust istiod:cluster-west/,
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'helloworld-v2', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
+        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '-n', 'default', '--timeout=30s'])
+      },
+    },
+    {
+      name: 'curl runs without the spire template',
+      because: /the client.s proxy does not trust spire:east\.local \(it trusts istiod:cluster-east\)/,
+      v1: false,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [EAST, 'patch', 'deploy', 'curl', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
+        await ok(ws, 'kubectl', [EAST, 'rollout', 'status', 'deployment/curl', '-n', 'default', '--timeout=30s'])
+      },
+    },
+    {
+      name: 'west\'s namespace default lost its injection label before v2 restarted',
+      because: /the server has no sidecar/,
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [WEST, 'label', 'namespace', 'default', 'istio-injection-'])
+        await ok(ws, 'kubectl', [WEST, 'rollout', 'restart', 'deployment/helloworld-v2'])
+        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '--timeout=30s'])
+      },
+    },
+    {
+      name: 'the helloworld Service is missing in west',
+      v1: true,
+      change: async (ws) => {
+        await ok(ws, 'kubectl', [WEST, 'delete', 'service', 'helloworld'])
+      },
+    },
+  ]
+
+  for (const c of cases) {
+    test(`when ${c.name}, v2 no longer answers${c.v1 ? ' (v1 still does)' : ' (nor does v1)'}`, async () => {
+      const ws = fresh()
+      await c.change(ws)
+      const { v1, v2, failures } = await hellos(ws)
+      assert.equal(v2, 0, `v2 answered ${v2} times`)
+      if (c.v1) assert.ok(v1 > 0, `v1 did not answer: ${failures.slice(-1)[0]}`)
+      else assert.equal(v1, 0, `v1 answered ${v1} times`)
+      if (c.says) assert.ok(failures.some((f) => c.says!.test(f)), failures.slice(-3).join('\n'))
+      if (c.because) assert.match(ws.explain(), c.because)
+      if (!c.v1) assert.ok(failures.length > 0 && failures.every((f) => /upstream connect error|no healthy upstream|command terminated/.test(f)), failures.slice(-1)[0])
+    })
+  }
+})

@@ -1,0 +1,149 @@
+// The lab's tools on their own: real formats, real refusals, and custom kinds, addresses
+// and Helm charts only once what they depend on is there.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { KubeConfig } from '@kubernetes/client-node'
+import { Workspace } from './lab.ts'
+
+const ws = new Workspace()
+after(() => ws.remove())
+const file = (name: string, text: string) => {
+  const path = join(ws.root, name)
+  writeFileSync(path, text)
+  return path
+}
+const east = '--context=kind-cluster-a'
+
+before(async () => {
+  const made = await ws.run('kind', ['create', 'cluster', '--name', 'cluster-a'])
+  assert.equal(made.code, 0, made.output)
+})
+
+describe('the lab\'s tools', { concurrency: false }, () => {
+  test('kind writes a kubeconfig that @kubernetes/client-node and kubectl read, and refuses a second cluster of the same name', async () => {
+    const config = new KubeConfig()
+    config.loadFromFile(ws.kubeconfig)
+    assert.deepEqual(config.getContexts().map((c) => c.name), ['kind-cluster-a'])
+    assert.match(config.getCluster('kind-cluster-a')!.server, /^https:\/\/127\.0\.0\.1:\d+$/)
+    const real = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p))
+    if (real) {
+      const listed = spawnSync(real, ['config', 'get-contexts', '-o', 'name'], { env: { KUBECONFIG: ws.kubeconfig, HOME: ws.home }, encoding: 'utf8' })
+      assert.equal(listed.stdout.trim(), 'kind-cluster-a', listed.stderr)
+    }
+    const viaLab = await ws.run('kubectl', ['config', 'get-contexts', '-o', 'name'])
+    assert.equal(viaLab.stdout.trim(), 'kind-cluster-a', viaLab.output)
+    const again = await ws.run('kind', ['create', 'cluster', '--name', 'cluster-a'])
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, /node\(s\) already exist for a cluster with the name "cluster-a"/)
+    const clusters = await ws.run('kind', ['get', 'clusters'])
+    assert.equal(clusters.stdout, 'cluster-a\n')
+  })
+
+  test('docker reports the kind network and the node\'s address as the workbook reads them', async () => {
+    const gateways = await ws.run('docker', ['network', 'inspect', 'kind', '-f', '{{range .IPAM.Config}}{{.Gateway}} {{end}}'])
+    assert.equal(gateways.stdout, '172.18.0.1 fc00:f853:ccd:e793::1 \n')
+    const ip = await ws.run('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', 'cluster-a-control-plane'])
+    assert.equal(ip.stdout, '172.18.0.2\n')
+    const missing = await ws.run('docker', ['inspect', 'nothing-here'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /Error: No such object: nothing-here/)
+  })
+
+  test('unknown flags, subcommands, contexts, namespaces and resources fail as the real tools fail', async () => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['kubectl', [east, 'get', 'pods', '--bogus'], /unknown flag: --bogus/],
+      ['kubectl', [east, 'frobnicate'], /unknown command "frobnicate" for "kubectl"/],
+      ['kubectl', ['--context=kind-nowhere', 'get', 'pods'], /context "kind-nowhere" does not exist/],
+      ['kubectl', [east, 'get', 'frobs'], /the server doesn't have a resource type "frobs"/],
+      ['kubectl', [east, 'get', 'svc', 'spire-server', '-n', 'spire'], /services "spire-server" not found/],
+      ['kubectl', [east, 'apply', '-n', 'nowhere', '-f', file('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n')], /namespaces "nowhere" not found/],
+      ['kubectl', [east, 'apply', '-f', 'https://example.com/x.yaml'], /unable to read URL/],
+      ['helm', ['--kube-context=kind-cluster-a', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'], /repo spiffe-hardened not found/],
+      ['helm', ['frobnicate'], /unknown command "frobnicate" for "helm"/],
+      ['istioctl', ['--context=kind-cluster-a', 'frobnicate'], /unknown command "frobnicate" for "istioctl"/],
+      ['istioctl', ['--context=kind-cluster-a', 'remote-clusters'], /no running Istio pods in "istio-system"/],
+      ['docker', ['frobnicate'], /'frobnicate' is not a docker command/],
+      ['kind', ['get', 'clusters', '--bogus'], /unknown flag: --bogus/],
+    ]
+    for (const [tool, args, says] of cases) {
+      const run = await ws.run(tool, args)
+      assert.notEqual(run.code, 0, `${tool} ${args.join(' ')} succeeded`)
+      assert.match(run.stderr, says, `${tool} ${args.join(' ')}`)
+    }
+    const log = ws.invocations().slice(-cases.length)
+    assert.deepEqual(log.map((i) => i.tool), cases.map(([tool]) => tool))
+    for (const entry of log) {
+      assert.ok(entry.exitCode !== 0 && entry.end >= entry.start, JSON.stringify(entry))
+    }
+  })
+
+  test('custom kinds exist only once their definitions are installed', async () => {
+    const pool = file('pool.yaml', 'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata:\n  name: p\n  namespace: metallb-system\nspec:\n  addresses: ["172.18.254.200-172.18.254.240"]\n---\napiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata:\n  name: l2\n  namespace: metallb-system\n')
+    const cftd = file('cftd.yaml', 'apiVersion: spire.spiffe.io/v1alpha1\nkind: ClusterFederatedTrustDomain\nmetadata:\n  name: b\nspec:\n  className: spire-spire\n  trustDomain: b.local\n  bundleEndpointURL: https://172.18.255.200:8443\n  bundleEndpointProfile:\n    type: https_spiffe\n    endpointSPIFFEID: spiffe://b.local/spire/server\n')
+    const gateway = file('gw.yaml', 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata:\n  name: g\n  namespace: default\nspec:\n  selector: {istio: eastwestgateway}\n  servers:\n    - port: {number: 15443, name: tls, protocol: TLS}\n      tls: {mode: AUTO_PASSTHROUGH}\n      hosts: ["*.local"]\n')
+    for (const [manifest, kind] of [[pool, 'IPAddressPool'], [cftd, 'ClusterFederatedTrustDomain'], [gateway, 'Gateway']] as const) {
+      const run = await ws.run('kubectl', [east, 'apply', '-f', manifest])
+      assert.equal(run.code, 1)
+      assert.match(run.stderr, new RegExp(`no matches for kind "${kind}"`))
+    }
+    assert.equal((await ws.run('kubectl', [east, 'apply', '-f', 'https://raw.githubusercontent.com/metallb/metallb/v0.13.11/config/manifests/metallb-native.yaml'])).code, 0)
+    assert.equal((await ws.run('kubectl', [east, 'wait', '--for=condition=Ready', 'pods', '-l', 'app=metallb', '-n', 'metallb-system', '--timeout=30s'])).code, 0)
+    let applied
+    for (let i = 0; i < 50; i++) {
+      applied = await ws.run('kubectl', [east, 'apply', '-f', pool])
+      if (applied.code === 0) break
+      assert.match(applied.stderr, /failed calling webhook "ipaddresspoolvalidationwebhook\.metallb\.io"/)
+    }
+    assert.equal(applied!.code, 0, applied!.output)
+    assert.equal((await ws.run('helm', ['repo', 'add', 'spiffe-hardened', 'https://spiffe.github.io/helm-charts-hardened'])).code, 0)
+    const spireFirst = await ws.run('helm', ['--kube-context=kind-cluster-a', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '--create-namespace', '--version', '0.24.0'])
+    assert.equal(spireFirst.code, 1)
+    assert.match(spireFirst.stderr, /no matches for kind "ClusterSPIFFEID"/)
+    const version = await ws.run('helm', ['--kube-context=kind-cluster-a', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '9.9.9'])
+    assert.match(version.stderr, /chart "spire-crds" matching 9\.9\.9 not found in spiffe-hardened index/)
+    assert.equal((await ws.run('helm', ['--kube-context=kind-cluster-a', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'])).code, 0)
+    const federated = await ws.run('kubectl', [east, 'apply', '-f', cftd])
+    assert.equal(federated.code, 0, federated.output)
+    assert.equal(federated.stdout, 'clusterfederatedtrustdomain.spire.spiffe.io/b created\n')
+  })
+
+  test('a LoadBalancer Service gets an address from the pool, after a delay, only with MetalLB and a pool', async () => {
+    const lb = file('lb.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: 80}]\n')
+    // A slower clock (MetalLB takes half a second to assign) to see the address arrive.
+    const slow = { env: { LAB_TIME_SCALE: '0.1' } }
+    assert.equal((await ws.run('kubectl', [east, 'apply', '-f', lb], slow)).code, 0)
+    const jsonpath = '-o=jsonpath={.status.loadBalancer.ingress[0].ip}'
+    const seen: string[] = []
+    const started = Date.now()
+    while (seen.at(-1) !== '172.18.254.200' && Date.now() - started < 15_000) {
+      seen.push((await ws.run('kubectl', [east, 'get', 'svc', 'web', jsonpath], slow)).stdout)
+    }
+    assert.equal(seen[0], '', 'the address was there at once')
+    assert.equal(seen.at(-1), '172.18.254.200', `from the pool: ${seen.join(', ')}`)
+    const json = JSON.parse((await ws.run('kubectl', [east, 'get', 'svc', 'web', '-o', 'json'])).stdout)
+    assert.deepEqual(json.status.loadBalancer.ingress, [{ ip: '172.18.254.200', ipMode: 'VIP' }])
+    // The same Service in a cluster without MetalLB never gets one.
+    assert.equal((await ws.run('kind', ['create', 'cluster', '--name', 'cluster-b'])).code, 0)
+    assert.equal((await ws.run('kubectl', ['--context=kind-cluster-b', 'apply', '-f', lb])).code, 0)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const none = await ws.run('kubectl', ['--context=kind-cluster-b', 'get', 'svc', 'web', jsonpath])
+    assert.equal(none.code, 0)
+    assert.equal(none.stdout, '')
+    const table = await ws.run('kubectl', ['--context=kind-cluster-b', 'get', 'svc', 'web'])
+    assert.match(table.stdout, /LoadBalancer\s+\S+\s+<pending>/)
+  })
+
+  test('every invocation is logged with tool, arguments, exit code, start and end', () => {
+    const log = ws.invocations()
+    assert.ok(log.length > 20)
+    for (const entry of log) {
+      assert.deepEqual(Object.keys(entry).sort(), ['args', 'end', 'exitCode', 'start', 'tool'])
+      assert.ok(['docker', 'kind', 'kubectl', 'helm', 'istioctl'].includes(entry.tool))
+      assert.ok(Array.isArray(entry.args) && Number.isInteger(entry.exitCode) && entry.start <= entry.end)
+    }
+    assert.ok(log.some((e) => e.tool === 'kind' && e.args.join(' ') === 'create cluster --name cluster-a' && e.exitCode === 0))
+  })
+})

@@ -1,0 +1,86 @@
+// Leaving one step out of the chain. Each step from 03 to 14 changes something a later
+// step (or the checks of 09 and 15) depends on; without it the demo must stop there, with
+// a message that points at what is missing. 09 only checks: without it the chain still
+// gets through.
+//
+// The chain is run once, step by step, keeping the lab's state after each step; each test
+// starts from the state before its step and runs the steps after it, as `make demo` would.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { steps, tail, Workspace } from './lab.ts'
+
+// Short deadlines: a precondition that never holds fails in seconds, not minutes.
+const deadlines = {
+  WAIT_LB_ADDRESS_SECONDS: '3', WAIT_FEDERATION_SECONDS: '3', WAIT_REMOTE_SYNC_SECONDS: '3', WAIT_GATEWAY_SECRETS_SECONDS: '3',
+  WAIT_RESPONSES_SECONDS: '4', WAIT_ROLLOUT_SECONDS: '6', WAIT_HELM_SECONDS: '10', WAIT_METALLB_SECONDS: '10',
+}
+
+const base = new Workspace({ env: deadlines })
+const checkpoints: Record<string, string> = {}
+const workspaces: Workspace[] = [base]
+
+before(async () => {
+  for (const step of steps.slice(0, 15)) {
+    const run = await base.script(step)
+    if (run.code !== 0) throw new Error(`building the checkpoints: ${step} failed\n${tail(run)}`)
+    checkpoints[step] = base.checkpoint(step)
+  }
+})
+after(() => workspaces.forEach((ws) => ws.remove()))
+
+// Start after `previous`, skip `left`, run the rest of the chain.
+async function without(left: string, env: Record<string, string> = {}) {
+  const index = steps.indexOf(left as typeof steps[number])
+  const ws = new Workspace({ env: { ...deadlines, ...env } })
+  workspaces.push(ws)
+  ws.restore(checkpoints[steps[index - 1]!]!)
+  const result = await ws.chain(steps.slice(index + 1))
+  return { ...result, ws }
+}
+
+interface Expectation {
+  failsAt: string
+  says: RegExp[]
+}
+
+const expectations: Record<string, Expectation> = {
+  '03-spire-helm-repo': { failsAt: '04-spire-install', says: [/repo spiffe-hardened not found/, /make 03/] },
+  '04-spire-install': { failsAt: '05-federate-bundles', says: [/services "spire-server" not found/, /SPIRE is installed \(make 04\)/] },
+  '05-federate-bundles': { failsAt: '09-verify-control-planes', says: [/the ROOTCA bundle of east\.local/, /check federation \(make 05\)/] },
+  // istioctl reports the gateway unready (its image "auto" is only replaced by istiod's
+  // injector); the message should lead to the missing control plane.
+  '06-istio-control-planes': { failsAt: '07-eastwest-gateway', says: [/istio-eastwestgateway/, /make 06|control plane/i] },
+  '07-eastwest-gateway': { failsAt: '09-verify-control-planes', says: [/deployments\.apps "istio-eastwestgateway" not found/, /make 07/] },
+  '08-remote-secret': { failsAt: '09-verify-control-planes', says: [/not synced: west/, /check the remote secret \(make 08\)/] },
+  // curl's own error, not kubectl's "command terminated with exit code 6", says what is missing.
+  '10-helloworld-service': { failsAt: '15-send-requests', says: [/v1 and v2 never answered/, /Could not resolve host: helloworld/] },
+  '11-helloworld-v1': { failsAt: '15-send-requests', says: [/v1 never answered \(v2: \d+/, /make 11/] },
+  '12-helloworld-v2': { failsAt: '15-send-requests', says: [/v2 never answered \(v1: \d+/, /make 14/] },
+  '13-curl': { failsAt: '15-send-requests', says: [/never answered/, /deployments\.apps "curl" not found/, /make 13/] },
+  '14-destination-rule': { failsAt: '15-send-requests', says: [/v2 never answered \(v1: \d+/, /CERTIFICATE_VERIFY_FAILED/, /DestinationRule \(make 14\)/] },
+}
+
+describe('leaving one step out of the chain', { concurrency: 2 }, () => {
+  for (const [left, expected] of Object.entries(expectations)) {
+    test(`without ${left}, the demo stops at ${expected.failsAt} and says what is missing`, async () => {
+      const { failedAt, runs, output } = await without(left)
+      assert.equal(failedAt, expected.failsAt, `it stopped at ${failedAt ?? 'nothing'}:\n${output.split('\n').slice(-30).join('\n')}`)
+      const failed = runs[failedAt!]!
+      assert.notEqual(failed.code, 0)
+      for (const pattern of expected.says) assert.match(failed.stderr, pattern, tail(failed))
+    })
+  }
+
+  test('without 09-verify-control-planes (it only checks), the rest of the chain still succeeds and 09 changes nothing', async () => {
+    const { failedAt, runs, output } = await without('09-verify-control-planes', { WAIT_RESPONSES_SECONDS: '60' })
+    assert.equal(failedAt, undefined, output.split('\n').slice(-30).join('\n'))
+    assert.match(runs['15-send-requests']!.stdout, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
+    // 09 ran in the checkpoint chain: every command it ran there was a read.
+    const calls = base.invocations()
+    const from = calls.findIndex((i) => i.tool === 'istioctl' && i.args.includes('remote-clusters'))
+    const to = calls.findIndex((i) => i.tool === 'kubectl' && i.args.includes('label'))
+    const nine = calls.slice(from, to)
+    assert.ok(nine.length >= 2, 'the checkpoint chain ran 09')
+    for (const call of nine) assert.ok(call.args.includes('remote-clusters') || call.args.includes('proxy-config') || call.args.includes('version'), `09 ran ${call.tool} ${call.args.join(' ')}`)
+  })
+})
