@@ -112,8 +112,8 @@ describe('the lab\'s tools', { concurrency: false }, () => {
 
   test('a LoadBalancer Service gets an address from the pool, after a delay, only with MetalLB and a pool', async () => {
     const lb = file('lb.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: default\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{port: 80}]\n')
-    // A slower clock (MetalLB takes half a second to assign) to see the address arrive.
-    const slow = { env: { LAB_TIME_SCALE: '0.1' } }
+    // A slower clock (MetalLB takes a second to assign) to see the address arrive.
+    const slow = { env: { LAB_TIME_SCALE: '0.2' } }
     assert.equal((await ws.run('kubectl', [east, 'apply', '-f', lb], slow)).code, 0)
     const jsonpath = '-o=jsonpath={.status.loadBalancer.ingress[0].ip}'
     const seen: string[] = []

@@ -36,7 +36,6 @@ export function admit(world: World, state: ClusterState, info: KindInfo, obj: Ob
     const problem = cftdValidation(obj)
     if (problem) return `The ClusterFederatedTrustDomain "${name}" is invalid: ${problem}`
   }
-  void world
   return undefined
 }
 

@@ -2,7 +2,7 @@
 // waiting for their workloads as istioctl does), uninstall, create-remote-secret,
 // remote-clusters, proxy-config secret, version.
 import { readFileSync, existsSync } from 'node:fs'
-import { parseAllDocuments, stringify } from 'yaml'
+import { parseAllDocuments } from 'yaml'
 import { recordApplied } from './applied.ts'
 import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec, type Parsed } from './args.ts'
 import { connect } from './connect.ts'
@@ -288,7 +288,6 @@ async function version(p: Parsed): Promise<number> {
     lines.unshift(`Istio is not present in the cluster: ${error.message.replace(/^Error: /, '')}`)
   }
   out(lines.join('\n'))
-  void workloadReadiness
   return 0
 }
 
@@ -322,6 +321,5 @@ async function main(argv: string[]): Promise<number> {
 }
 
 export function runIstioctl(): Promise<void> {
-  void stringify
   return runTool('istioctl', main)
 }

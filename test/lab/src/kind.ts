@@ -68,7 +68,7 @@ function readConfig(file: string | undefined): Obj {
   return config
 }
 
-function initialObjects(name: string, image: string): Obj[] {
+function initialObjects(name: string): Obj[] {
   const objects: Obj[] = []
   for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']) {
     objects.push(namespace(ns))
@@ -79,7 +79,6 @@ function initialObjects(name: string, image: string): Obj[] {
   objects.push(workload('Deployment', 'coredns', 'kube-system', { 'k8s-app': 'kube-dns' }, [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.12.0' }]))
   objects.push(workload('Deployment', 'local-path-provisioner', 'local-path-storage', { app: 'local-path-provisioner' }, [{ name: 'local-path-provisioner', image: 'docker.io/kindest/local-path-provisioner:v20250214-acbabc1a' }]))
   objects.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' })
-  void image
   return objects
 }
 
@@ -120,7 +119,7 @@ async function createCluster(name: string, configFile: string | undefined, image
   await sleep(scaled('kindCreateCluster') / 2)
   const now = Date.now()
   const state: ClusterState = { name: clusterName, created: now, ready: now, apiPort, nodeImage, seq: 1, objects: {}, releases: {}, operators: {} }
-  for (const obj of initialObjects(clusterName, nodeImage)) {
+  for (const obj of initialObjects(clusterName)) {
     const info = builtinKinds.find((k) => k.kind === obj.kind)!
     applyObject(state, info, obj, now - scaled(30), { owner: 'kind', recordApplied: false })
   }
