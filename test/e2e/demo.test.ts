@@ -34,6 +34,22 @@ describe('make demo on the lab', { concurrency: false }, () => {
     assert.ok(curls.length >= 12, `step 15 sent ${curls.length} requests`)
   })
 
+  test('each SPIRE server has a bundle of its own, and each cluster federated the other\'s exact bundle', () => {
+    const clusters = ws.clusters()
+    const east = clusters['cluster-east']!
+    const west = clusters['cluster-west']!
+    assert.equal(east.spire?.trustDomain, 'east.local')
+    assert.equal(west.spire?.trustDomain, 'west.local')
+    assert.notDeepEqual(east.spire!.bundle, west.spire!.bundle)
+    for (const [here, other] of [[east, west], [west, east]] as const) {
+      assert.deepEqual(here.spire!.bundle.keys.map((k: { use: string }) => k.use).sort(), ['jwt-svid', 'x509-svid'])
+      const name = other.spire!.trustDomain.replace('.local', '')
+      const cftd = here.objects[`spire.spiffe.io|ClusterFederatedTrustDomain||${name}`]
+      assert.ok(cftd, `${here.name} has a ClusterFederatedTrustDomain for ${name}`)
+      assert.deepEqual(JSON.parse(cftd.obj.spec.trustDomainBundle), other.spire!.bundle)
+    }
+  })
+
   test('the remote secret\'s token appears nowhere in the output or under out/, and no file holding it is readable by others', () => {
     const token = ws.clusters()['cluster-west']!.readerToken!
     assert.match(token, /^lab-token-[0-9a-f]{48}$/, 'west has a reader token for remote secrets')
@@ -42,11 +58,9 @@ describe('make demo on the lab', { concurrency: false }, () => {
     assert.ok(secret, 'east has the remote secret for west')
     assert.ok(Buffer.from(String(secret.obj.data.west), 'base64').toString('utf8').includes(token))
     assert.ok(!first.output.includes(token), 'the token was printed')
-    const holding: string[] = []
     for (const file of [...ws.files(ws.dir), ...ws.files(ws.home)]) {
       const text = readFileSync(file, 'utf8')
       if (!text.includes(token)) continue
-      holding.push(relative(ws.root, file))
       assert.ok(!relative(ws.dir, file).startsWith('out'), `${relative(ws.dir, file)} holds the token`)
       assert.ok(!readable(file), `${relative(ws.root, file)} holds the token and is readable by others`)
     }
