@@ -6,6 +6,13 @@ export function parseHello(output: string): { version: string; instance: string 
   return match ? { version: match[1]!, instance: match[2]! } : undefined
 }
 
+// What went wrong in one failed call: the last line of its error output, skipping
+// kubectl exec's own trailer ("command terminated with exit code 6"), which hides curl's.
+export function failureReason(output: string): string {
+  const lines = output.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !/^command terminated with exit code \d+$/.test(line))
+  return lines.at(-1) ?? output.trim()
+}
+
 export class Tally {
   readonly counts = new Map<string, number>()
   failures = 0

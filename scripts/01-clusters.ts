@@ -41,8 +41,8 @@ if (wb.config.values.provider === 'existing') {
 
   await wb.both(async (cluster) => {
     await cluster.$`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
-    await waitForRollout(cluster, 'deployment/controller', 'metallb-system', 'metallbReady')
-    await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system', 'metallbReady')
+    await waitForRollout(cluster, 'deployment/controller', 'metallb-system', { deadline: 'metallbReady' })
+    await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system', { deadline: 'metallbReady' })
 
     const range = metallbRange(gateway, cluster.ipSpace)
     const pool = wb.handOver(cluster, 'metallb-pool', renderTemplate('metallb-pool.yaml', { POOL_RANGE: range }))

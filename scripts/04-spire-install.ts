@@ -22,5 +22,7 @@ await wb.both(async (cluster) => {
     TRUST_DOMAIN: cluster.trustDomain,
     OTHER_TRUST_DOMAIN: cluster.other.trustDomain,
   }))
-  await cluster.$({ fix })`helm --kube-context=${cluster.context} upgrade --install spire ${`${repo}/spire`} -n spire --create-namespace -f ${base} -f ${own} --version ${versions.spireChart} --wait --timeout ${timeout}`
+  // --wait also waits for spire-server's LoadBalancer address, which MetalLB hands out.
+  const waitFix = `${fix}; if it timed out, does spire-server have a LoadBalancer address? It needs MetalLB and its pool (make 01): kubectl --context=${cluster.context} get svc spire-server -n spire`
+  await cluster.$({ fix: waitFix })`helm --kube-context=${cluster.context} upgrade --install spire ${`${repo}/spire`} -n spire --create-namespace -f ${base} -f ${own} --version ${versions.spireChart} --wait --timeout ${timeout}`
 })

@@ -13,6 +13,8 @@ import { renderTemplate } from '../lib/template.ts'
 const wb = await step('07-eastwest-gateway', 'east-west gateway in west, services exposed', { tools: ['kubectl', 'istioctl'] })
 const { west } = wb
 await requireMinimumVersion(wb, 'istioctl')
+// The gateway's proxy is injected by west's istiod: without it the gateway never starts.
+await waitForRollout(west, 'deployment/istiod', 'istio-system', { madeBy: 'the control plane: make 06' })
 
 const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-gateway.yaml', {
   CLUSTER: west.name,
@@ -21,7 +23,7 @@ const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-g
 }))
 await west.$`istioctl --context=${west.context} install -y -f ${gateway}`
 await west.$`kubectl --context=${west.context} patch deploy istio-eastwestgateway -n istio-system --type=merge -p ${injectionTemplatesPatch('gateway,spire-gateway')}`
-await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system')
+await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system', { madeBy: 'make 07' })
 // East's proxies send traffic for west's endpoints to this address.
 await loadBalancerAddressOf(west, 'istio-eastwestgateway', 'istio-system', 'the east-west gateway\'s LoadBalancer address',
   `check the load balancer of ${west.name}: kubectl --context=${west.context} get svc istio-eastwestgateway -n istio-system`)

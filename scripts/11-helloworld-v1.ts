@@ -13,4 +13,4 @@ const { east } = wb
 const helloworld = wb.handOver(east, 'helloworld', renderTemplate('helloworld.yaml'))
 await east.$`kubectl apply --context=${east.context} -f ${helloworld} -l version=v1`
 await east.$`kubectl --context=${east.context} patch deploy helloworld-v1 --type=merge -p ${injectionTemplatesPatch('sidecar,spire')}`
-await waitForRollout(east, 'deployment/helloworld-v1', 'default')
+await waitForRollout(east, 'deployment/helloworld-v1', 'default', { madeBy: 'make 11' })

@@ -12,4 +12,4 @@ const { west } = wb
 const helloworld = wb.handOver(west, 'helloworld', renderTemplate('helloworld.yaml'))
 await west.$`kubectl apply --context=${west.context} -f ${helloworld} -l version=v2`
 await west.$`kubectl --context=${west.context} patch deploy helloworld-v2 --type=merge -p ${injectionTemplatesPatch('sidecar,spire')}`
-await waitForRollout(west, 'deployment/helloworld-v2', 'default')
+await waitForRollout(west, 'deployment/helloworld-v2', 'default', { madeBy: 'make 12' })

@@ -12,4 +12,4 @@ const { east } = wb
 const curl = wb.handOver(east, 'curl', renderTemplate('curl.yaml'))
 await east.$`kubectl --context=${east.context} apply -f ${curl}`
 await east.$`kubectl --context=${east.context} patch deploy curl --type=merge -p ${injectionTemplatesPatch('sidecar,spire')}`
-await waitForRollout(east, 'deployment/curl', 'default')
+await waitForRollout(east, 'deployment/curl', 'default', { madeBy: 'make 13' })

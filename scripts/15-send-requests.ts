@@ -4,7 +4,7 @@
 // the trust domains) have answered. Cross-network endpoints can take a while to show
 // up in east, so we keep asking until a deadline instead of giving up on the first round.
 import { step } from '../lib/step.ts'
-import { Tally, parseHello } from '../lib/hello.ts'
+import { Tally, failureReason, parseHello } from '../lib/hello.ts'
 import { note, ok } from '../lib/output.ts'
 import { waitFor } from '../lib/wait.ts'
 import { fail, type WorkbookError } from '../lib/errors.ts'
@@ -20,7 +20,7 @@ await waitFor(east.name, `replies from both ${versions.join(' and ')} (at least 
   const reply = await east.$({ quiet: tally.total() > 0, nothrow: true, standIn })`kubectl --context=${east.context} exec deploy/curl -c curl -- curl -sS helloworld:5000/hello`
   const hello = reply.exitCode === 0 ? parseHello(reply.stdout) : undefined
   if (hello) tally.add(hello.version)
-  else tally.fail((reply.stderr || reply.stdout).trim().split('\n').pop() ?? '')
+  else tally.fail(failureReason(reply.stderr || reply.stdout))
   return tally.missing(versions).length === 0 && tally.total() >= requests ? true : undefined
 }, whatToCheck(), () => `${tally.summary()}${tally.lastFailure ? `; last error: ${tally.lastFailure}` : ''}`)
   .catch((error: WorkbookError) => fail(`${tally.missing(versions).join(' and ') || 'a version'} never answered (${tally.summary()}${tally.lastFailure ? `; last error: ${tally.lastFailure}` : ''})`, error.fix))

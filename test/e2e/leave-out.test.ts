@@ -47,9 +47,9 @@ const expectations: Record<string, Expectation> = {
   '03-spire-helm-repo': { failsAt: '04-spire-install', says: [/repo spiffe-hardened not found/, /make 03/] },
   '04-spire-install': { failsAt: '05-federate-bundles', says: [/services "spire-server" not found/, /SPIRE is installed \(make 04\)/] },
   '05-federate-bundles': { failsAt: '09-verify-control-planes', says: [/the ROOTCA bundle of east\.local/, /check federation \(make 05\)/] },
-  // istioctl reports the gateway unready (its image "auto" is only replaced by istiod's
-  // injector); the message should lead to the missing control plane.
-  '06-istio-control-planes': { failsAt: '07-eastwest-gateway', says: [/istio-eastwestgateway/, /make 06|control plane/i] },
+  // The gateway's image "auto" is only replaced by istiod's injector: 07 checks for istiod
+  // first and leads to the missing control plane.
+  '06-istio-control-planes': { failsAt: '07-eastwest-gateway', says: [/deployments\.apps "istiod" not found/, /the control plane: make 06/] },
   '07-eastwest-gateway': { failsAt: '09-verify-control-planes', says: [/deployments\.apps "istio-eastwestgateway" not found/, /make 07/] },
   '08-remote-secret': { failsAt: '09-verify-control-planes', says: [/not synced: west/, /check the remote secret \(make 08\)/] },
   // curl's own error, not kubectl's "command terminated with exit code 6", says what is missing.

@@ -1,10 +1,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Tally, parseHello } from '../../lib/hello.ts'
+import { Tally, failureReason, parseHello } from '../../lib/hello.ts'
 
 test('a helloworld reply gives its version and instance', () => {
   assert.deepEqual(parseHello('Hello version: v2, instance: helloworld-v2-5f86f7755b-6rhj4\n'), { version: 'v2', instance: 'helloworld-v2-5f86f7755b-6rhj4' })
   assert.equal(parseHello('upstream connect error or disconnect/reset before headers. reset reason: connection failure'), undefined)
+})
+
+test('the reason of a failed call is curl\'s, not kubectl\'s trailer', () => {
+  assert.equal(failureReason('curl: (6) Could not resolve host: helloworld\ncommand terminated with exit code 6\n'), 'curl: (6) Could not resolve host: helloworld')
+  assert.equal(failureReason('error: deployments.apps "curl" not found\n'), 'error: deployments.apps "curl" not found')
+  assert.equal(failureReason('command terminated with exit code 7'), 'command terminated with exit code 7')
 })
 
 test('the tally counts versions and failures and names the missing version', () => {
