@@ -13,6 +13,21 @@ export function failureReason(output: string): string {
   return lines.at(-1) ?? output.trim()
 }
 
+// One round of requests: curl fetched each URL in turn and wrote a newline after each
+// (-w '\n'), so every line of stdout is one reply; curl's own errors come on stderr.
+export function tallyRound(tally: Tally, stdout: string, stderr: string): void {
+  let replies = 0
+  for (const line of stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const hello = parseHello(line)
+    if (hello) tally.add(hello.version)
+    else tally.fail(line)
+    replies++
+  }
+  const errors = stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl: ('))
+  for (const error of errors) tally.fail(error)
+  if (replies === 0 && errors.length === 0) tally.fail(failureReason(stderr || stdout || 'no output'))
+}
+
 export class Tally {
   readonly counts = new Map<string, number>()
   failures = 0

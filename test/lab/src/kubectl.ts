@@ -670,19 +670,25 @@ function podFor(state: ClusterState, ref: string, namespace: string): Stored {
   return pods.sort((a, b) => b.meta.created - a.meta.created)[0]!
 }
 
+// curl as the workload runs it: one or more URLs (curl's [a-b] ranges expand to several),
+// fetched in turn; -w/--write-out is printed after each transfer (\n and %{http_code}).
+// The exit code is that of the last transfer that failed, as curl reports it.
 function curl(world: World, state: ClusterState, pod: Stored, args: string[]): { stdout: string; stderr: string; code: number } {
   let silent = false
   let showError = false
   let verbose = false
   let fail = false
-  let url: string | undefined
+  let writeOut = ''
+  const urls: string[] = []
+  const unknown = (option: string) => ({ stdout: '', stderr: `curl: option ${option}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 })
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
     if (a === '--silent') silent = true
     else if (a === '--show-error') showError = true
     else if (a === '--verbose') verbose = true
     else if (a === '--fail') fail = true
-    else if (['-o', '--output', '-w', '--write-out', '-H', '--header', '-m', '--max-time', '--connect-timeout', '-X', '--request'].includes(a)) i++
+    else if (a === '-w' || a === '--write-out') writeOut = args[++i] ?? ''
+    else if (['-o', '--output', '-H', '--header', '-m', '--max-time', '--connect-timeout', '-X', '--request'].includes(a)) i++
     else if (a === '--include' || a === '--location' || a === '-L' || a === '-i' || a === '-k' || a === '--insecure') continue
     else if (/^-[a-zA-Z]+$/.test(a)) {
       for (const letter of a.slice(1)) {
@@ -690,17 +696,41 @@ function curl(world: World, state: ClusterState, pod: Stored, args: string[]): {
         else if (letter === 'S') showError = true
         else if (letter === 'v') verbose = true
         else if (letter === 'f') fail = true
-        else if (!'iLk'.includes(letter)) return { stdout: '', stderr: `curl: option -${letter}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 }
+        else if (!'iLk'.includes(letter)) return unknown(`-${letter}`)
       }
-    } else if (a.startsWith('-')) return { stdout: '', stderr: `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 }
-    else url = a
+    } else if (a.startsWith('-')) return unknown(a)
+    else urls.push(...expandGlob(a))
   }
-  if (!url) return { stdout: '', stderr: 'curl: no URL specified\ncurl: try \'curl --help\' or \'curl --manual\' for more information\n', code: 2 }
+  if (urls.length === 0) return { stdout: '', stderr: 'curl: no URL specified\ncurl: try \'curl --help\' or \'curl --manual\' for more information\n', code: 2 }
+  let stdout = ''
+  let stderr = ''
+  let code = 0
+  for (const url of urls) {
+    const one = fetchOne(world, state, pod, url, { silent, showError, verbose, fail })
+    stdout += one.stdout
+    stderr += one.stderr
+    if (one.code !== 0) code = one.code
+    if (writeOut) stdout += writeOut.replace(/\\n/g, '\n').replace(/%\{http_code\}/g, String(one.status))
+  }
+  return { stdout, stderr, code }
+}
+
+// curl's URL globbing, ranges only: "host/path?[1-3]" is three URLs.
+function expandGlob(url: string): string[] {
+  const range = /\[(\d+)-(\d+)\]/.exec(url)
+  if (!range) return [url]
+  const [from, to] = [Number(range[1]), Number(range[2])]
+  const expanded: string[] = []
+  for (let n = from; n <= to; n++) expanded.push(...expandGlob(url.slice(0, range.index) + n + url.slice(range.index + range[0].length)))
+  return expanded
+}
+
+function fetchOne(world: World, state: ClusterState, pod: Stored, url: string, o: { silent: boolean; showError: boolean; verbose: boolean; fail: boolean }): { stdout: string; stderr: string; code: number; status: number } {
   let parsed: URL
   try {
     parsed = new URL(/^[a-z]+:\/\//.test(url) ? url : `http://${url}`)
   } catch {
-    return { stdout: '', stderr: `curl: (3) URL rejected: Bad hostname\n`, code: 3 }
+    return { stdout: '', stderr: `curl: (3) URL rejected: Bad hostname\n`, code: 3, status: 0 }
   }
   const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80))
   const reply = request(world, state, pod, parsed.hostname, port, parsed.pathname || '/')
@@ -712,11 +742,11 @@ function curl(world: World, state: ClusterState, pod: Stored, args: string[]): {
     }
   }
   let stderr = reply.stderr
-  if (silent && !showError) stderr = ''
-  const status = reply.stdout === 'no healthy upstream' || reply.stdout.startsWith('upstream connect error') ? 503 : reply.stdout.includes('404 Not Found') ? 404 : 200
-  if (verbose) stderr = `*   Trying ${parsed.hostname}:${port}...\n* Connected to ${parsed.hostname} port ${port}\n> GET ${parsed.pathname} HTTP/1.1\n> Host: ${parsed.host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n< HTTP/1.1 ${status}\n< server: envoy\n<\n` + stderr
-  if (fail && reply.code === 0 && status >= 400) return { stdout: '', stderr: silent && !showError ? '' : `curl: (22) The requested URL returned error: ${status}\n`, code: 22 }
-  return { stdout: reply.stdout, stderr, code: reply.code }
+  if (o.silent && !o.showError) stderr = ''
+  const status = reply.code !== 0 ? 0 : reply.stdout === 'no healthy upstream' || reply.stdout.startsWith('upstream connect error') ? 503 : reply.stdout.includes('404 Not Found') ? 404 : 200
+  if (o.verbose) stderr = `*   Trying ${parsed.hostname}:${port}...\n* Connected to ${parsed.hostname} port ${port}\n> GET ${parsed.pathname} HTTP/1.1\n> Host: ${parsed.host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n< HTTP/1.1 ${status}\n< server: envoy\n<\n` + stderr
+  if (o.fail && reply.code === 0 && status >= 400) return { stdout: '', stderr: o.silent && !o.showError ? '' : `curl: (22) The requested URL returned error: ${status}\n`, code: 22, status }
+  return { stdout: reply.stdout, stderr, code: reply.code, status }
 }
 
 async function exec(p: Parsed): Promise<number> {

@@ -52,8 +52,19 @@ export function scaled(duration: Duration | number, env: NodeJS.ProcessEnv = pro
   return Math.round(seconds * 1000 * timeScale(env))
 }
 
+// Every deliberate wait of this invocation goes through sleep(), so its total is the
+// invocation's modelled duration (in real, scaled milliseconds). The invocation log
+// records it, and the benchmark adds it up.
+let sleptMs = 0
+
+export function modelledMs(): number {
+  return sleptMs
+}
+
 export function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve()
+  if (ms <= 0) return Promise.resolve()
+  sleptMs += ms
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 // Go durations as tools take them on the command line: "300s", "5m", "1m30s", "500ms", "0".

@@ -3,6 +3,7 @@
 import { appendFileSync } from 'node:fs'
 import { matchingFailure } from './faults.ts'
 import { files, stateDir, ToolExit } from './state.ts'
+import { modelledMs } from './timing.ts'
 
 export type Main = (args: string[]) => Promise<number | void> | number | void
 
@@ -39,7 +40,7 @@ export async function runTool(tool: string, main: Main): Promise<void> {
   }
   if (logTo) {
     try {
-      appendFileSync(logTo, JSON.stringify({ tool, args, exitCode, start, end: Date.now() }) + '\n')
+      appendFileSync(logTo, JSON.stringify({ tool, args, exitCode, start, end: Date.now(), modelledMs: modelledMs() }) + '\n')
     } catch {
       // the state folder went away (a test cleaning up): nothing to log into
     }
