@@ -81,7 +81,7 @@ e2e: $(DEPS)
 	$(NODE) --test --test-reporter=spec --test-concurrency=1 'test/e2e/*.test.ts'
 
 test: typecheck
-	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/dry-run/*.test.ts' 'test/e2e/*.test.ts'
+	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/dry-run/*.test.ts' 'test/e2e/*.test.ts' 'test/bench/*.test.ts'
 
 bench: $(DEPS)
 	@$(NODE) test/bench/bench.ts
