@@ -3,14 +3,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-export interface Invocation {
-  tool: string
-  args: string[]
-  exitCode: number
-  start: number
-  end: number
-  modelledMs?: number
-}
+import type { Invocation } from '../e2e/lab.ts'
+
+export type { Invocation }
 
 export type Side = 'east' | 'west' | 'both'
 

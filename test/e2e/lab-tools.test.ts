@@ -136,14 +136,17 @@ describe('the lab\'s tools', { concurrency: false }, () => {
     assert.match(table.stdout, /LoadBalancer\s+\S+\s+<pending>/)
   })
 
-  test('every invocation is logged with tool, arguments, exit code, start and end', () => {
+  test('every invocation is logged with tool, arguments, exit code, start, end and its modelled duration', () => {
     const log = ws.invocations()
     assert.ok(log.length > 20)
     for (const entry of log) {
-      assert.deepEqual(Object.keys(entry).sort(), ['args', 'end', 'exitCode', 'start', 'tool'])
+      assert.deepEqual(Object.keys(entry).sort(), ['args', 'end', 'exitCode', 'modelledMs', 'start', 'tool'])
       assert.ok(['docker', 'kind', 'kubectl', 'helm', 'istioctl'].includes(entry.tool))
       assert.ok(Array.isArray(entry.args) && Number.isInteger(entry.exitCode) && entry.start <= entry.end)
+      // What the lab deliberately waited (scaled), never more than the invocation lasted.
+      assert.ok(typeof entry.modelledMs === 'number' && entry.modelledMs >= 0 && entry.modelledMs <= entry.end - entry.start + 5, JSON.stringify(entry))
     }
+    assert.ok(log.some((e) => (e.modelledMs ?? 0) > 0), 'no invocation was modelled as taking any time')
     assert.ok(log.some((e) => e.tool === 'kind' && e.args.join(' ') === 'create cluster --name cluster-a' && e.exitCode === 0))
   })
 })

@@ -37,6 +37,7 @@ export interface Invocation {
   exitCode: number
   start: number
   end: number
+  modelledMs?: number   // what the lab deliberately waited, in real (scaled) ms
 }
 
 export interface WorkspaceOptions {
