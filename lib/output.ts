@@ -84,7 +84,10 @@ async function refresh(): Promise<void> {
   }
   oraModule ??= import('ora')
   const { default: ora } = await oraModule
-  const text = [...active.values()].join('  ·  ')
+  // One line only: a spinner that wraps cannot erase itself cleanly.
+  const width = Math.max(20, (human.columns ?? 80) - 4)
+  const all = [...active.values()].join('  ·  ')
+  const text = all.length > width ? all.slice(0, width - 1) + '…' : all
   if (active.size === 0) return
   if (spinner) spinner.text = text
   else spinner = ora({ text, discardStdin: false, stream: human }).start()
