@@ -88,10 +88,19 @@ export function store(state: ClusterState, existing: Stored, next: Obj, now: num
 }
 
 export function deleteObject(state: ClusterState, key: string): boolean {
-  if (!state.objects[key]) return false
+  const stored = state.objects[key]
+  if (!stored) return false
   delete state.objects[key]
   // what it owned goes with it (pods of a workload)
-  for (const [other, stored] of Object.entries(state.objects)) if (stored.meta.owner === key) delete state.objects[other]
+  for (const [other, s] of Object.entries(state.objects)) if (s.meta.owner === key) delete state.objects[other]
+  // The API server deletes a namespace's objects with it, and a CRD's custom resources.
+  if (stored.obj.kind === 'Namespace') {
+    for (const other of Object.keys(state.objects)) if (other.split('|')[2] === stored.obj.metadata?.name) deleteObject(state, other)
+  }
+  if (stored.obj.kind === 'CustomResourceDefinition') {
+    const prefix = `${stored.obj.spec?.group}|${stored.obj.spec?.names?.kind}|`
+    for (const other of Object.keys(state.objects)) if (other.startsWith(prefix)) deleteObject(state, other)
+  }
   return true
 }
 

@@ -174,8 +174,14 @@ async function uninstall(p: Parsed): Promise<number> {
   }
   const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
   updateCluster(ctx.cluster, (state, world) => {
-    for (const operator of Object.values(state.operators)) for (const key of operator.objects) deleteObject(state, key)
+    // istioctl leaves the control plane's namespace: `kubectl delete namespace istio-system`
+    // is the user's to run (Istio's uninstall docs). Deleting the CRDs deletes their resources.
+    for (const operator of Object.values(state.operators)) {
+      for (const key of operator.objects) if (!key.startsWith('|Namespace|')) deleteObject(state, key)
+    }
     state.operators = {}
+    // The istio-reader service account is gone, and with it the tokens it handed out.
+    if (!find(state, '', 'ServiceAccount', 'istio-system', 'istio-reader-service-account')) delete state.readerToken
     reconcile(world, state, Date.now())
   })
   out('✔ Uninstall complete')

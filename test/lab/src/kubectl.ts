@@ -16,7 +16,7 @@ import { jsonpath as jsonpathOf } from './jsonpath.ts'
 import { contextNames, kubeconfigFiles, resolveContext } from './kubeconfig.ts'
 import { manifestUrl, metallbManifest } from './metallb.ts'
 import {
-  clone, isPlainObject, kindFor, list, loadWorld, mergePatch, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
+  clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
   type ClusterState, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
 import { spireServerCommand } from './spire.ts'
@@ -519,13 +519,35 @@ async function labelOrAnnotate(p: Parsed, field: 'labels' | 'annotations'): Prom
 }
 
 async function remove(p: Parsed): Promise<number> {
+  const fromFiles = flagList(p, 'filename').length > 0
+  if (fromFiles && p.args.length > 0) throw new ToolExit(1, 'error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well')
+  const sources = fromFiles ? readSources(p, false) : []
   const ctx = context(p)
   await sleep(scaled('kubectlRequest'))
   const { lines, errors } = updateCluster(ctx.cluster, (state, world) => {
     const lines: string[] = []
     const errors: string[] = []
+    // -f: each object of the files, by its kind, name and namespace (the file's, else -n).
+    for (const { source, docs } of sources) {
+      for (const doc of docs) {
+        const info = kindFor(state, doc.apiVersion, doc.kind)
+        const name = String(doc.metadata.name)
+        const ns = info?.namespaced ? doc.metadata?.namespace ?? ctx.namespace : ''
+        if (!info) {
+          errors.push(`error: resource mapping not found for name: "${name}" namespace: "${ns}" from "${source}": no matches for kind "${doc.kind}" in version "${doc.apiVersion}"\nensure CRDs are installed first`)
+          continue
+        }
+        const key = objectKey(info, ns, name)
+        if (!state.objects[key]) {
+          if (!isSet(p, 'ignore-not-found')) errors.push(`Error from server (NotFound): error when deleting "${source}": ${resourceName(info)} "${name}" not found`)
+          continue
+        }
+        deleteObject(state, key)
+        lines.push(`${typeName(info)} "${name}" deleted`)
+      }
+    }
     const sel = flag(p, 'selector')
-    for (const target of targets(state, p.args)) {
+    for (const target of fromFiles ? [] : targets(state, p.args)) {
       const objects: Array<{ name: string; stored?: Stored }> = target.names.length > 0
         ? target.names.map((name) => ({ name, stored: findObject(state, target.info, ctx.namespace, name) }))
         : objectsOf(state, target.info, ctx.namespace).filter((s) => isSet(p, 'all') || (sel !== undefined && selects(parseSelector(sel), s.obj.metadata?.labels))).map((stored) => ({ name: stored.obj.metadata.name, stored }))
@@ -535,13 +557,8 @@ async function remove(p: Parsed): Promise<number> {
           continue
         }
         const key = Object.entries(state.objects).find(([, s]) => s === stored)![0]
+        // (a namespace's objects and a CRD's custom resources go with it)
         deleteObject(state, key)
-        if (target.info.kind === 'Namespace') {
-          for (const [k] of Object.entries(state.objects)) if (k.split('|')[2] === name) deleteObject(state, k)
-        }
-        if (target.info.kind === 'CustomResourceDefinition') {
-          for (const [k] of Object.entries(state.objects)) if (k.startsWith(`${stored.obj.spec?.group}|${stored.obj.spec?.names?.kind}|`)) deleteObject(state, k)
-        }
         lines.push(`${typeName(target.info)} "${name}" deleted`)
       }
     }
