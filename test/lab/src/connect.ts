@@ -1,15 +1,17 @@
 // Which lab cluster a command talks to: its --context (or the current context) names a
-// cluster whose server address is one of a lab cluster's: https://127.0.0.1:<port> from the
-// host, or https://<node IP>:6443 on the kind network. Anything else is refused, as a
-// real client would be refused by no server.
+// cluster whose server address is one of a lab cluster's: for a kind cluster
+// https://127.0.0.1:<port> from the host, or https://<node IP>:6443 on the kind network;
+// for an existing cluster, its own server URL. Anything else is refused, as a real client
+// would be refused by no server. With Docker down, kind's clusters are gone with it, an
+// existing cluster is not.
 import { faults } from './faults.ts'
 import { resolveContext } from './kubeconfig.ts'
-import { loadWorld, type ClusterState } from './model.ts'
+import { loadWorld, sameServer, type ClusterState } from './model.ts'
 import { ToolExit } from './state.ts'
 
 export type Client = 'kubectl' | 'helm' | 'istioctl'
 
-export function clusterAt(server: string): ClusterState | undefined {
+export function clusterAt(server: string, dockerDown = false): ClusterState | undefined {
   let url: URL
   try {
     url = new URL(server)
@@ -17,10 +19,13 @@ export function clusterAt(server: string): ClusterState | undefined {
     return undefined
   }
   const world = loadWorld()
+  const existing = Object.values(world.clusters).find((c) => c.existing && sameServer(c.existing.server, server))
+  if (existing || dockerDown) return existing
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (host === '127.0.0.1' || host === 'localhost') return Object.values(world.clusters).find((c) => String(c.apiPort) === url.port)
+  const kind = Object.values(world.clusters).filter((c) => !c.existing)
+  if (host === '127.0.0.1' || host === 'localhost') return kind.find((c) => String(c.apiPort) === url.port)
   const container = Object.values(world.docker.containers).find((c) => c.ip === host || c.ipv6 === host)
-  return container && url.port === '6443' ? world.clusters[container.cluster] : undefined
+  return container && url.port === '6443' ? kind.find((c) => c.name === container.cluster) : undefined
 }
 
 function refused(client: Client, server: string): ToolExit {
@@ -47,7 +52,7 @@ export function connect(client: Client, context: string | undefined, kubeconfig?
     throw refused(client, 'http://localhost:8080')
   }
   const { server } = resolution.target
-  const cluster = faults().dockerDown ? undefined : clusterAt(server)
+  const cluster = clusterAt(server, faults().dockerDown === true)
   if (!cluster) throw refused(client, server)
   return { cluster: cluster.name, context: resolution.target.context, namespace: resolution.target.namespace }
 }

@@ -2,14 +2,15 @@
 // stores them; workloads get pods (injected by Istio when its webhook is there); MetalLB
 // gives LoadBalancer Services addresses from a pool; and everything becomes Ready at a
 // time computed from when it was made and what it waits for (Infinity: never, with the
-// reason a real cluster would show).
-import { createHash, randomUUID } from 'node:crypto'
+// reason a real cluster would show). An existing cluster's cloud gives LoadBalancer
+// Services an IP or a host name of its own, without MetalLB.
+import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto'
 import { faults } from './faults.ts'
 import { injectPod } from './istio.ts'
 import { addressesIn, poolRanges } from './metallb.ts'
 import {
   clone, deepEqual, find, isPlainObject, list, objectKey, randomSuffix, threeWay,
-  type ClusterState, type KindInfo, type Obj, type Stored, type World,
+  type ClusterState, type Existing, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
 import { scaled, type Duration } from './timing.ts'
 
@@ -137,7 +138,7 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
         annotations: created.pod.metadata?.annotations ?? {},
         ownerReferences: [{ apiVersion: 'apps/v1', kind: kind === 'Deployment' ? 'ReplicaSet' : kind, name: kind === 'Deployment' ? `${name}-${hash}` : name, controller: true }],
       },
-      spec: { serviceAccountName: 'default', ...created.pod.spec, nodeName: `${state.name}-control-plane` },
+      spec: { serviceAccountName: 'default', ...created.pod.spec, nodeName: state.existing?.node ?? `${state.name}-control-plane` },
     }
     state.seq++
     pod.metadata.uid = randomUUID()
@@ -152,12 +153,18 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
   for (const [key, stored] of Object.entries(state.objects)) {
     if (stored.obj.kind === 'Pod' && stored.meta.owner && !state.objects[stored.meta.owner]) delete state.objects[key]
   }
-  // MetalLB: addresses for LoadBalancer Services, from this cluster's pools
+  // Addresses for LoadBalancer Services: an existing cluster's cloud gives one to each;
+  // in a kind cluster, MetalLB gives them from this cluster's pools.
   const pools = list(state, 'metallb.io', 'IPAddressPool')
   const taken = new Set(Object.values(state.objects).map((s) => s.meta.lbAddress).filter(Boolean))
   for (const svc of list(state, '', 'Service')) {
     if (svc.obj.spec?.type !== 'LoadBalancer') {
       delete svc.meta.lbAddress
+      continue
+    }
+    if (!svc.meta.lbAddress && state.existing) {
+      svc.meta.lbAddress = cloudAddress(state.existing, taken)
+      taken.add(svc.meta.lbAddress)
       continue
     }
     if (svc.meta.lbAddress || !find(state, 'apps', 'Deployment', 'metallb-system', 'controller')) continue
@@ -169,6 +176,17 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
         break
       }
     }
+  }
+}
+
+// A cloud load balancer's address: on AWS a host name of the classic ELB form
+// (a<32 hex>-<10 digits>.<region>.elb.amazonaws.com), elsewhere a public IP.
+export function cloudAddress(existing: Existing, taken: Set<string | undefined>): string {
+  for (;;) {
+    const address = existing.loadBalancer === 'hostname'
+      ? `a${randomBytes(16).toString('hex')}-${randomInt(1_000_000_000, 9_999_999_999)}.${existing.region}.elb.amazonaws.com`
+      : `34.${randomInt(76, 160)}.${randomInt(0, 256)}.${randomInt(1, 255)}`
+    if (!taken.has(address)) return address
   }
 }
 
@@ -242,20 +260,33 @@ export function metallbReadiness(world: World, state: ClusterState): Readiness {
   return workloadReadiness(world, state, 'apps', 'Deployment', 'metallb-system', 'controller')
 }
 
+export interface LoadBalancerAddress {
+  address?: string    // an IP, or (a cloud's) host name
+  hostname: boolean
+  at: number          // when the Service shows it
+  reachable: number   // when others can connect to it: a host name first has to resolve
+}
+
 // When (if ever) a LoadBalancer Service shows its address.
-export function loadBalancer(world: World, state: ClusterState, svc: Stored): { ip?: string; at: number } {
-  if (svc.obj.spec?.type !== 'LoadBalancer' || !svc.meta.lbAddress || faults().lbNeverAssigned) return { at: Infinity }
+export function loadBalancer(world: World, state: ClusterState, svc: Stored): LoadBalancerAddress {
+  const never: LoadBalancerAddress = { hostname: false, at: Infinity, reachable: Infinity }
+  if (svc.obj.spec?.type !== 'LoadBalancer' || !svc.meta.lbAddress || faults().lbNeverAssigned) return never
+  if (state.existing) {
+    const hostname = state.existing.loadBalancer === 'hostname'
+    const at = Math.max(svc.meta.created, state.ready) + scaled('cloudLoadBalancer')
+    return { address: svc.meta.lbAddress, hostname, at, reachable: at + (hostname ? scaled('hostnameResolves') : 0) }
+  }
   const metallb = metallbReadiness(world, state)
   const pool = list(state, 'metallb.io', 'IPAddressPool').find((p) => addressesIn(poolRanges(p.obj)).includes(svc.meta.lbAddress!))
-  if (!pool) return { at: Infinity }
+  if (!pool) return never
   const at = Math.max(svc.meta.created, metallb.at, pool.meta.created) + scaled('loadBalancerAddress')
-  return { ip: svc.meta.lbAddress, at }
+  return { address: svc.meta.lbAddress, hostname: false, at, reachable: at }
 }
 
 export function lbAddressNow(world: World, state: ClusterState, svc: Stored | undefined, now = Date.now()): string | undefined {
   if (!svc) return undefined
   const lb = loadBalancer(world, state, svc)
-  return lb.ip && now >= lb.at ? lb.ip : undefined
+  return lb.address && now >= lb.at ? lb.address : undefined
 }
 
 // ---------- what `kubectl get` shows ----------
@@ -316,8 +347,9 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
       break
     }
     case 'Service': {
-      const ip = lbAddressNow(world, state, stored, now)
-      obj.status = { loadBalancer: ip ? { ingress: [{ ip, ipMode: 'VIP' }] } : {} }
+      const lb = loadBalancer(world, state, stored)
+      const shown = lb.address && now >= lb.at
+      obj.status = { loadBalancer: shown ? { ingress: [lb.hostname ? { hostname: lb.address } : { ip: lb.address, ipMode: 'VIP' }] } : {} }
       break
     }
     case 'Namespace':
@@ -335,5 +367,5 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
 }
 
 export function kubeletVersion(state: ClusterState): string {
-  return /:(v[\d.]+)/.exec(state.nodeImage)?.[1] ?? 'v1.33.1'
+  return state.existing?.kubernetesVersion ?? /:(v[\d.]+)/.exec(state.nodeImage)?.[1] ?? 'v1.33.1'
 }

@@ -9,7 +9,7 @@ import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, 
 import { connect } from './connect.ts'
 import { applyObject, deleteObject, loadBalancer, reconcile, workloadReadiness } from './controllers.ts'
 import { consumeOnce, faults } from './faults.ts'
-import { isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, updateCluster, type Obj, type Release } from './model.ts'
+import { apiServer, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, updateCluster, type Obj, type Release } from './model.ts'
 import { chartAppVersion, charts, generateBundle, spireCrdsObjects, spireDefaults, spireObjects } from './spire.ts'
 import { files, readJson, stateDir, ToolExit, updateJson } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
@@ -173,7 +173,7 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
   const ns = flag(p, 'namespace') ?? ctx.namespace ?? 'default'
   if (!installOnly && faults().helmFailOnce && consumeOnce('helmFailOnce')) {
     const state = readCluster(ctx.cluster)
-    throw new ToolExit(1, `Error: Kubernetes cluster unreachable: Get "https://127.0.0.1:${state?.apiPort}/version": net/http: TLS handshake timeout`)
+    throw new ToolExit(1, `Error: Kubernetes cluster unreachable: Get "${state ? apiServer(state).replace(/\/+$/, '') : 'https://127.0.0.1'}/version": net/http: TLS handshake timeout`)
   }
   const releaseKey = `${ns}/${name}`
   if (valueDocs.length > 0) recordApplied({ tool: 'helm', cluster: ctx.cluster, source: flagList(p, 'values').join(','), kind: 'values', documents: valueDocs })

@@ -5,10 +5,10 @@
 // two proxies would succeed, each decided from the content that was applied.
 import { createHash, randomBytes } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
-import { lbAddressNow, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
-import { clone, deepEqual, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
+import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
+import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
-import { federatedNow, lbOf, otherClusters, shortName, spireProblems, spireRelease } from './spire.ts'
+import { federatedNow, lbOf, otherClusters, plays, spireProblems, spireRelease } from './spire.ts'
 import { scaled } from './timing.ts'
 
 export const istioVersion = '1.27.1'
@@ -384,7 +384,7 @@ export function remoteClusters(world: World, state: ClusterState, now = Date.now
       const token = config?.users?.[0]?.user?.token
       const target = serverTarget(world, String(server ?? ''))
       if (!config || !server) entry.problem = `the kubeconfig in secret ${secret.obj.metadata.name} has no server`
-      else if (!target) entry.problem = `${server} is not reachable from ${state.name}'s pods (use the control-plane container's address on the kind network, port 6443)`
+      else if (!target) entry.problem = `${server} is not reachable from ${state.name}'s pods (a kind cluster's API server is reached at its control-plane container's address on the kind network, port 6443; an existing cluster's at the server URL of its kubeconfig context)`
       else if (!token || token !== target.readerToken) entry.problem = `the token for ${server} is not one ${target.name}'s API server accepts`
       else {
         const cp = controlPlane(target)
@@ -402,8 +402,12 @@ export function remoteClusters(world: World, state: ClusterState, now = Date.now
   return result
 }
 
-// A cluster's API server as seen from inside another cluster: https://<node IP>:6443.
+// A cluster's API server as seen from inside another cluster: a kind cluster's at
+// https://<node IP>:6443 (its kubeconfig's 127.0.0.1 address means nothing there); an
+// existing cluster's at exactly the server URL of its kubeconfig context.
 export function serverTarget(world: World, server: string): ClusterState | undefined {
+  const existing = Object.values(world.clusters).find((c) => c.existing && sameServer(c.existing.server, server))
+  if (existing) return existing
   let url: URL
   try {
     url = new URL(server)
@@ -413,7 +417,8 @@ export function serverTarget(world: World, server: string): ClusterState | undef
   if (url.protocol !== 'https:' || (url.port || '443') !== '6443') return undefined
   const host = url.hostname.replace(/^\[|\]$/g, '')
   const container = Object.values(world.docker.containers).find((c) => c.ip === host || c.ipv6 === host)
-  return container ? world.clusters[container.cluster] : undefined
+  const target = container ? world.clusters[container.cluster] : undefined
+  return target?.existing ? undefined : target
 }
 
 // ---------- requests between workloads ----------
@@ -454,7 +459,7 @@ export function trustsDomainUrl(world: World, state: ClusterState, domain: strin
 export function controlPlaneProblems(world: World, state: ClusterState): string[] {
   const cp = controlPlane(state)
   if (!cp) return [`no Istio control plane in ${state.name}`]
-  const c = shortName(state.name)
+  const c = plays(state)
   const problems: string[] = []
   const expect = (path: string, wanted: unknown) => {
     const actual = dig(cp, ...path.split('/'))
@@ -476,8 +481,12 @@ export function eastWestGateway(world: World, state: ClusterState, host: string,
   const problems: string[] = []
   const svc = list(state, '', 'Service').find((s) => net !== '' && s.obj.metadata?.labels?.['topology.istio.io/network'] === net)
   if (!svc) return { problems: [`no Service labelled topology.istio.io/network=${net || '(no network set)'} in ${state.name}: no east-west gateway for its network`], at: Infinity }
-  const address = lbAddressNow(world, state, svc, now)
-  if (!address) problems.push(`the east-west gateway Service ${svc.obj.metadata.name} in ${state.name} has no LoadBalancer address`)
+  // Proxies elsewhere dial the gateway's address; a cloud's host name only once it resolves.
+  const lb = loadBalancer(world, state, svc)
+  const shown = lb.address && now >= lb.at ? lb.address : undefined
+  if (!shown) problems.push(`the east-west gateway Service ${svc.obj.metadata.name} in ${state.name} has no LoadBalancer address`)
+  else if (now < lb.reachable) problems.push(`the east-west gateway's host name ${shown} does not resolve yet`)
+  const address = shown && now >= lb.reachable ? shown : undefined
   if (!(svc.obj.spec?.ports ?? []).some((p: Obj) => Number(p.port) === 15443)) problems.push(`the east-west gateway Service exposes no port 15443 (mtls)`)
   const deploy = find(state, 'apps', 'Deployment', svc.obj.metadata.namespace, svc.obj.metadata.name)
   if (!deploy) return { problems: [...problems, `no gateway deployment ${svc.obj.metadata.name} in ${state.name}`], at: Infinity }
@@ -494,7 +503,7 @@ export function eastWestGateway(world: World, state: ClusterState, host: string,
   if (id?.source !== 'spire') problems.push(`the east-west gateway's proxy has no certificate from SPIRE${id?.problem ? ` (${id.problem})` : ''}`)
   const operator = Object.values(state.operators).find((op) => (effectiveComponents(op.spec).ingressGateways ?? []).some((g: Obj) => g?.name === deploy.obj.metadata.name))
   if (operator) {
-    const c = shortName(state.name)
+    const c = plays(state)
     for (const [path, wanted] of [['values/global/meshID', `${c}-mesh`], ['values/global/network', `${c}-network`], ['values/global/multiCluster/clusterName', c]] as const) {
       const actual = dig(operator.spec, ...path.split('/'))
       if (actual !== wanted) problems.push(`the east-west gateway's ${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${wanted}`)

@@ -91,6 +91,9 @@ async function createCluster(name: string, configFile: string | undefined, image
   }
   const nodeImage = image ?? config.nodes?.[0]?.image ?? defaultNodeImage
   const gates = Object.keys(config.featureGates ?? {}).filter((g) => removedGates.includes(g))
+  if (readCluster(clusterName)?.existing) {
+    throw new ToolExit(70, `lab: the lab keeps one cluster per name, and "${clusterName}" is an existing (non-kind) cluster in this lab state`)
+  }
   let claimed = false
   updateDocker((docker) => {
     if (Object.values(docker.containers).some((c) => c.cluster === clusterName)) return
@@ -141,8 +144,9 @@ async function deleteCluster(name: string): Promise<void> {
       }
     }
   })
+  // An existing (non-kind) cluster of the same name is none of kind's business.
   const file = files.cluster(stateDir(), name)
-  if (existsSync(file)) unlinkSync(file)
+  if (existsSync(file) && !readCluster(name)?.existing) unlinkSync(file)
   removeKindEntry(`kind-${name}`)
   if (removed) {
     await sleep(scaled('kindDeleteCluster'))

@@ -88,6 +88,24 @@ export function writeKindEntry(entry: { name: string; server: string; ca: string
   return file
 }
 
+// Entries of any shape (an existing cluster's, as its cloud's CLI writes them) into one file.
+export function addEntries(file: string, entries: Array<{ name: string; server: string; ca: string; user: Record<string, unknown> }>, current?: string): void {
+  withLock(file, () => {
+    const doc = load(file)
+    doc.apiVersion ??= 'v1'
+    doc.kind ??= 'Config'
+    doc.preferences ??= {}
+    const upsert = <T extends { name: string }>(list: T[] | undefined, item: T): T[] => [...(list ?? []).filter((i) => i?.name !== item.name), item]
+    for (const entry of entries) {
+      doc.clusters = upsert(doc.clusters, { name: entry.name, cluster: { 'certificate-authority-data': entry.ca, server: entry.server } })
+      doc.contexts = upsert(doc.contexts, { name: entry.name, context: { cluster: entry.name, user: entry.name } })
+      doc.users = upsert(doc.users, { name: entry.name, user: entry.user })
+    }
+    if (current !== undefined) doc['current-context'] = current
+    save(file, doc)
+  })
+}
+
 export function removeKindEntry(name: string, env: NodeJS.ProcessEnv = process.env): void {
   for (const file of kubeconfigFiles(undefined, env)) {
     if (!existsSync(file)) continue

@@ -16,7 +16,7 @@ import { jsonpath as jsonpathOf } from './jsonpath.ts'
 import { contextNames, kubeconfigFiles, resolveContext } from './kubeconfig.ts'
 import { manifestUrl, metallbManifest } from './metallb.ts'
 import {
-  clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
+  apiServer, clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
   type ClusterState, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
 import { spireServerCommand } from './spire.ts'
@@ -194,7 +194,8 @@ function row(world: World, state: ClusterState, stored: Stored, wide: boolean): 
       return { header: ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'], cells: [name, '1', '1', String(obj.status.numberReady), '1', String(obj.status.numberAvailable), '<none>', age(created)] }
     case 'Service': {
       const ports = (obj.spec.ports ?? []).map((p: Obj) => `${p.port}${obj.spec.type === 'LoadBalancer' || obj.spec.type === 'NodePort' ? `:3${String(p.port).padStart(4, '0').slice(-4)}` : ''}/${p.protocol ?? 'TCP'}`).join(',')
-      const external = obj.status.loadBalancer?.ingress?.[0]?.ip ?? (obj.spec.type === 'LoadBalancer' ? '<pending>' : '<none>')
+      const ingress = obj.status.loadBalancer?.ingress?.[0]
+      const external = ingress?.ip ?? ingress?.hostname ?? (obj.spec.type === 'LoadBalancer' ? '<pending>' : '<none>')
       return { header: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'], cells: [name, obj.spec.type, obj.spec.clusterIP, external, ports, age(created)] }
     }
     case 'Namespace':
@@ -885,7 +886,8 @@ async function main(argv: string[]): Promise<number> {
     case 'cluster-info': {
       const ctx = context(p)
       const state = requireCluster(ctx.cluster)
-      out(`Kubernetes control plane is running at https://127.0.0.1:${state.apiPort}\nCoreDNS is running at https://127.0.0.1:${state.apiPort}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.`)
+      const server = apiServer(state).replace(/\/+$/, '')
+      out(`Kubernetes control plane is running at ${server}\nCoreDNS is running at ${server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.`)
       return 0
     }
     case 'apply':

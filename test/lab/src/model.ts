@@ -22,7 +22,7 @@ export interface Meta {
   owner?: string                   // helm:<ns>/<release>, istioctl:<operator>, metallb, kind, or a workload's key
   hash?: string                    // pods: the hash of the template they were made from
   injection?: Injection            // pods Istio injected
-  lbAddress?: string               // LoadBalancer Services: the address MetalLB picked
+  lbAddress?: string               // LoadBalancer Services: the address MetalLB (or an existing cluster's cloud) picked
   clusterIP?: string
   createError?: string             // workloads: why their pod could not be created
 }
@@ -52,17 +52,31 @@ export interface Operator {
 }
 
 export interface ClusterState {
-  name: string                     // kind's name: cluster-east
+  name: string                     // kind's name (cluster-east), or an existing cluster's own name
   created: number
   ready: number                    // control plane answering
-  apiPort: number                  // https://127.0.0.1:<apiPort> in the kubeconfig
-  nodeImage: string
+  apiPort?: number                 // kind: https://127.0.0.1:<apiPort> in the kubeconfig
+  nodeImage: string                // kind: the node image; existing clusters: their nodes' OS image
+  existing?: Existing              // a cluster the user already has: not kind's, no Docker container
   seq: number
   objects: Record<string, Stored>
   releases: Record<string, Release>
   spire?: { trustDomain: string; bundle: Obj; created: number }
   operators: Record<string, Operator>
   readerToken?: string             // the istio-reader service account's token (remote secrets)
+}
+
+// A cluster the workbook did not make (GKE, EKS, ...): its API server has a URL of its own,
+// the same from the host and from other clusters' pods, and its cloud's load balancer gives
+// LoadBalancer Services an IP or a host name (no MetalLB).
+export interface Existing {
+  server: string                   // the API server URL, as the kubeconfig has it
+  plays: string                    // which of configuration.md's clusters (<c>: east, west) it stands for
+  context: string                  // its kubeconfig context
+  loadBalancer: 'ip' | 'hostname'  // what the cloud's load balancer puts in .status.loadBalancer.ingress[0]
+  region: string
+  kubernetesVersion: string        // v1.32.4
+  node: string                     // the node pods are scheduled on
 }
 
 export interface Container {
@@ -78,6 +92,26 @@ export interface Container {
 export interface DockerState {
   networks: Record<string, { id: string; subnet: string; gateway: string; subnet6: string; gateway6: string; created: number }>
   containers: Record<string, Container>
+}
+
+// The API server's URL as a client on the host reaches it.
+export function apiServer(state: ClusterState): string {
+  return state.existing?.server ?? `https://127.0.0.1:${state.apiPort}`
+}
+
+// Whether two URLs name the same API server: scheme, host (in any case), port (443 when
+// an https URL names none) and path all agree.
+export function sameServer(a: string, b: string): boolean {
+  const norm = (text: string) => {
+    try {
+      const url = new URL(text)
+      return `${url.protocol}//${url.hostname.toLowerCase()}:${url.port || (url.protocol === 'https:' ? '443' : '80')}${url.pathname.replace(/\/+$/, '')}`
+    } catch {
+      return undefined
+    }
+  }
+  const [x, y] = [norm(a), norm(b)]
+  return x !== undefined && x === y
 }
 
 // ---------- kinds ----------

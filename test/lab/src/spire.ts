@@ -160,6 +160,12 @@ export function shortName(kindName: string): string {
   return kindName.startsWith('cluster-') ? kindName.slice('cluster-'.length) : kindName
 }
 
+// Which of configuration.md's clusters a lab cluster stands for: a kind cluster by its
+// name, an existing one by what it was set up to play (its own name is the cloud's).
+export function plays(state: ClusterState): string {
+  return state.existing?.plays ?? shortName(state.name)
+}
+
 export function otherClusters(world: World, state: ClusterState): ClusterState[] {
   return Object.values(world.clusters).filter((c) => c.name !== state.name)
 }
@@ -172,8 +178,8 @@ export function spireRelease(state: ClusterState): Release | undefined {
 export function spireProblems(world: World, state: ClusterState): string[] {
   const release = spireRelease(state)
   if (!release) return ['SPIRE (chart spire) is not installed']
-  const c = shortName(state.name)
-  const others = otherClusters(world, state).map((o) => `${shortName(o.name)}.local`)
+  const c = plays(state)
+  const others = otherClusters(world, state).map((o) => `${plays(o)}.local`)
   const v = release.computed
   const problems: string[] = []
   const expect = (path: string, wanted: unknown) => {
@@ -211,7 +217,8 @@ export function serverReadyAt(world: World, state: ClusterState): number {
 }
 
 // A's view of B's bundle endpoint: https://<B's LoadBalancer address>:8443, if B serves one
-// and the address is announced on the kind network.
+// and the address is announced on the kind network (kind), or B's cloud load balancer has
+// one (existing clusters: an IP, or a host name once it resolves).
 export function bundleEndpoint(world: World, b: ClusterState): { url?: string; at: number; problem?: string } {
   const release = spireRelease(b)
   if (!release) return { at: Infinity, problem: `SPIRE is not installed in ${b.name}` }
@@ -219,11 +226,13 @@ export function bundleEndpoint(world: World, b: ClusterState): { url?: string; a
   const svc = find(b, '', 'Service', release.namespace, 'spire-server')
   if (!svc) return { at: Infinity, problem: `${b.name} has no Service spire-server` }
   const lb = loadBalancer(world, b, svc)
-  if (!lb.ip || !Number.isFinite(lb.at)) return { at: Infinity, problem: `spire-server in ${b.name} has no LoadBalancer address` }
-  if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.ip} (no L2Advertisement)` }
-  const network = world.docker.networks.kind
-  if (network && !sameSlash16(network.subnet, lb.ip)) return { at: Infinity, problem: `${lb.ip} is not on the kind network ${network.subnet}` }
-  return { url: `https://${lb.ip}:8443`, at: Math.max(lb.at, serverReadyAt(world, b)) }
+  if (!lb.address || !Number.isFinite(lb.at)) return { at: Infinity, problem: `spire-server in ${b.name} has no LoadBalancer address` }
+  if (!b.existing) {
+    if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
+    const network = world.docker.networks.kind
+    if (network && !sameSlash16(network.subnet, lb.address)) return { at: Infinity, problem: `${lb.address} is not on the kind network ${network.subnet}` }
+  }
+  return { url: `https://${lb.address}:8443`, at: Math.max(lb.reachable, serverReadyAt(world, b)) }
 }
 
 function sameSlash16(subnet: string, ip: string): boolean {
@@ -240,7 +249,7 @@ export interface Federation {
 // Whether A's server has (or will have) B's bundle, judged from the ClusterFederatedTrustDomain
 // A was given, B's actual endpoint and B's current bundle.
 export function federation(world: World, a: ClusterState, b: ClusterState): Federation {
-  const bDomain = b.spire?.trustDomain ?? `${shortName(b.name)}.local`
+  const bDomain = b.spire?.trustDomain ?? `${plays(b)}.local`
   const problems: string[] = []
   const release = spireRelease(a)
   if (!release) return { trustDomain: bDomain, at: Infinity, problems: [`SPIRE is not installed in ${a.name}`] }

@@ -19,6 +19,8 @@ export const durations = {
   metallbReady: 20,            // MetalLB's controller and speaker Ready
   metallbWebhook: 5,           // MetalLB's admission webhook answers this long after its controller is Ready
   loadBalancerAddress: 5,      // MetalLB assigns an address to a LoadBalancer Service
+  cloudLoadBalancer: 30,       // an existing cluster's cloud provisions a load balancer and shows its address
+  hostnameResolves: 30,        // a cloud load balancer's host name (AWS) resolves in DNS after it is shown
   helmRepoAdd: 2,
   helmRepoUpdate: 2,
   helmInstall: 4,              // render the chart and create its objects (before any --wait)
