@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appliedRecords, type AppliedRecord } from '../lab/src/applied.ts'
+import { defaultExistingClusters, setUpExistingClusters, type ExistingClusterSpec } from '../lab/src/existing.ts'
 import type { Faults } from '../lab/src/faults.ts'
 import type { ClusterState, DockerState } from '../lab/src/model.ts'
 
@@ -132,6 +133,13 @@ export class Workspace {
       if (result.code !== 0) return { failedAt: id, runs, output }
     }
     return { runs, output }
+  }
+
+  // Two clusters the user already has, for CLUSTER_PROVIDER=existing: in the lab state and
+  // the kubeconfig, under their clouds' context names, with no kind cluster or container.
+  existingClusters(clusters: readonly ExistingClusterSpec[] = defaultExistingClusters): readonly ExistingClusterSpec[] {
+    setUpExistingClusters(this.state, this.kubeconfig, clusters)
+    return clusters
   }
 
   setFaults(faults: Faults): void {

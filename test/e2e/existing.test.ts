@@ -1,0 +1,300 @@
+// Bring your own clusters: `make demo` with CLUSTER_PROVIDER=existing on two clusters the
+// user already has, as the lab models them: east on GKE (its load balancer hands out IPs),
+// west on EKS (host names), contexts named as those clouds name them, API servers at URLs
+// of their own. No kind, no Docker, no MetalLB; cleanup removes what the workbook installed
+// and leaves the clusters.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { defaultExistingClusters } from '../lab/src/existing.ts'
+import { addEntries } from '../lab/src/kubeconfig.ts'
+import type { ClusterState, Obj } from '../lab/src/model.ts'
+import { snapshot, tail, Workspace, type Invocation, type Run } from './lab.ts'
+
+const [east, west] = defaultExistingClusters as [typeof defaultExistingClusters[0], typeof defaultExistingClusters[0]]
+const env = { CLUSTER_PROVIDER: 'existing', EAST_CONTEXT: east.context, WEST_CONTEXT: west.context }
+const ws = new Workspace({ env })
+const workspaces = [ws]
+after(() => workspaces.forEach((w) => w.remove()))
+
+let pristine: ReturnType<typeof snapshot>
+let first: Run
+
+before(async () => {
+  ws.existingClusters()
+  pristine = snapshot(ws)
+  first = await ws.make('demo', { timeoutMs: 120_000 })
+})
+
+const cluster = (name: string): ClusterState => {
+  const state = ws.clusters()[name]
+  assert.ok(state, `the lab has cluster ${name}`)
+  return state
+}
+const object = (state: ClusterState, key: string): Obj | undefined => state.objects[key]?.obj
+const lbAddress = (state: ClusterState, namespace: string, name: string): string => {
+  const address = state.objects[`|Service|${namespace}|${name}`]?.meta.lbAddress
+  assert.ok(address, `${name} in ${state.name} has a load balancer address`)
+  return address
+}
+const kubeconfigServer = (context: string): string => {
+  const doc = parse(readFileSync(ws.kubeconfig, 'utf8'))
+  const entry = doc.contexts.find((c: Obj) => c.name === context)
+  return doc.clusters.find((c: Obj) => c.name === entry.context.cluster).cluster.server
+}
+const ran = (calls: Invocation[], tool: string, ...words: string[]) => calls.filter((i) => i.tool === tool && words.every((w) => i.args.includes(w)))
+const ip = /^\d{1,3}(\.\d{1,3}){3}$/
+const elb = /^a[0-9a-f]{32}-\d{10}\.eu-west-1\.elb\.amazonaws\.com$/
+
+async function ok(tool: string, args: string[], input?: string): Promise<string> {
+  const run = await ws.run(tool, args, { input })
+  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
+  return run.stdout
+}
+
+// Poll a lab tool until its output satisfies `wanted` (the lab's clock runs at 1/200).
+async function eventually(tool: string, args: string[], wanted: (stdout: string) => boolean, what: string): Promise<string> {
+  let last = ''
+  for (let i = 0; i < 40; i++) {
+    last = (await ws.run(tool, args)).stdout
+    if (wanted(last)) return last
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  assert.fail(`${what}; last saw:\n${last}`)
+}
+
+describe('make demo on two existing clusters (CLUSTER_PROVIDER=existing)', { concurrency: false }, () => {
+  test('without a terminal, make demo succeeds and both versions answer', () => {
+    assert.equal(first.code, 0, tail(first))
+    assert.match(first.output, /replies: v1: [1-9]\d*, v2: [1-9]\d*/, tail(first))
+    // 01 asked both contexts whether they answer, and each load balancer for an address.
+    for (const c of [east, west]) {
+      assert.equal(ran(ws.invocations(), 'kubectl', `--context=${c.context}`, 'get', '--raw=/readyz').filter((i) => i.exitCode === 0).length >= 1, true, `01 checked ${c.context}`)
+    }
+    assert.match(first.output, /\[east\] ✔ a LoadBalancer address for a test Service: \d+\.\d+\.\d+\.\d+/)
+    assert.match(first.output, /\[west\] ✔ a LoadBalancer address for a test Service/)
+  })
+
+  test('no kind or docker command ran, nothing was made of either, and no MetalLB was installed', () => {
+    const calls = ws.invocations()
+    assert.ok(calls.length > 40, 'the demo ran its commands')
+    assert.deepEqual(calls.filter((i) => i.tool === 'kind' || i.tool === 'docker').map((i) => `${i.tool} ${i.args.join(' ')}`), [], 'kind or docker ran')
+    assert.deepEqual(Object.keys(ws.clusters()).sort(), [east.name, west.name])
+    assert.deepEqual(ws.docker(), { networks: {}, containers: {} })
+    assert.deepEqual(calls.filter((i) => i.args.some((a) => /metallb/i.test(a))).map((i) => i.args.join(' ')), [], 'a MetalLB manifest was applied')
+    for (const name of [east.name, west.name]) {
+      assert.equal(object(cluster(name), '|Namespace||metallb-system'), undefined, `${name} has MetalLB's namespace`)
+    }
+  })
+
+  test('each ClusterFederatedTrustDomain and control plane names the other cluster\'s bundle endpoint: west\'s ELB host name, east\'s IP', () => {
+    const eastState = cluster(east.name)
+    const westState = cluster(west.name)
+    const westEndpoint = lbAddress(westState, 'spire', 'spire-server')
+    const eastEndpoint = lbAddress(eastState, 'spire', 'spire-server')
+    assert.match(westEndpoint, elb, 'west\'s cloud hands out host names')
+    assert.match(eastEndpoint, ip, 'east\'s cloud hands out IPs')
+    // What the workbook applied (the lab's record), and what the clusters hold.
+    const cftds = ws.applied().flatMap((r) => r.documents.filter((d) => d.kind === 'ClusterFederatedTrustDomain').map((d) => ({ cluster: r.cluster, doc: d })))
+    assert.deepEqual(cftds.filter((c) => c.cluster === east.name).map((c) => c.doc.spec.bundleEndpointURL), [`https://${westEndpoint}:8443`])
+    assert.deepEqual(cftds.filter((c) => c.cluster === west.name).map((c) => c.doc.spec.bundleEndpointURL), [`https://${eastEndpoint}:8443`])
+    assert.equal(object(eastState, 'spire.spiffe.io|ClusterFederatedTrustDomain||west')?.spec.bundleEndpointURL, `https://${westEndpoint}:8443`)
+    assert.equal(object(westState, 'spire.spiffe.io|ClusterFederatedTrustDomain||east')?.spec.bundleEndpointURL, `https://${eastEndpoint}:8443`)
+    const bundleUrls = (state: ClusterState) => Object.values(state.operators).flatMap((op) => op.spec.meshConfig?.caCertificates ?? []).map((c: Obj) => `${c.trustDomains.join(',')} ${c.spiffeBundleUrl}`).sort()
+    assert.deepEqual(bundleUrls(eastState), ['east.local https://spire-server.spire.svc.cluster.local:8443', `west.local https://${westEndpoint}:8443`])
+    assert.deepEqual(bundleUrls(westState), [`east.local https://${eastEndpoint}:8443`, 'west.local https://spire-server.spire.svc.cluster.local:8443'])
+    // The east-west gateway has a host name too; east's proxies reached v2 through it.
+    assert.match(lbAddress(westState, 'istio-system', 'istio-eastwestgateway'), elb)
+  })
+
+  test('the remote secret in east carries west\'s API server URL from the kubeconfig, and east\'s istiod has west synced', async () => {
+    const server = kubeconfigServer(west.context)
+    assert.equal(server, west.server)
+    const secret = object(cluster(east.name), '|Secret|istio-system|istio-remote-secret-west')
+    assert.ok(secret, 'east holds the remote secret for west')
+    const kubeconfig = parse(Buffer.from(String(secret.data.west), 'base64').toString('utf8'))
+    assert.equal(kubeconfig.clusters[0].cluster.server, server)
+    const created = ran(ws.invocations(), 'istioctl', `--context=${west.context}`, 'create-remote-secret')
+    assert.ok(created.length >= 1 && created.every((i) => i.args.includes(`--server=${server}`)), created.map((i) => i.args.join(' ')).join('\n'))
+    const listed = await ok('istioctl', [`--context=${east.context}`, 'remote-clusters'])
+    assert.match(listed, /^west\s+istio-system\/istio-remote-secret-west\s+synced\s/m, listed)
+  })
+
+  test('01\'s throwaway LoadBalancer Service got an address in both clusters and is gone afterwards', () => {
+    const checks = ws.applied().filter((r) => r.documents.some((d) => d.kind === 'Service' && d.metadata?.name === 'workbook-lb-check'))
+    assert.deepEqual(checks.map((r) => r.cluster).sort(), [east.name, west.name])
+    for (const c of [east, west]) {
+      assert.equal(ran(ws.invocations(), 'kubectl', `--context=${c.context}`, 'delete').filter((i) => i.exitCode === 0 && i.args.some((a) => a.includes('lb-check'))).length, 1, `01 deleted the check in ${c.name}`)
+      assert.equal(object(cluster(c.name), '|Service|default|workbook-lb-check'), undefined, `workbook-lb-check is left in ${c.name}`)
+    }
+  })
+
+  test('a second make demo succeeds and changes nothing', async () => {
+    const before = snapshot(ws)
+    const calls = ws.invocations().length
+    const second = await ws.make('demo', { timeoutMs: 120_000 })
+    assert.equal(second.code, 0, tail(second))
+    assert.match(second.output, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
+    const again = ws.invocations().slice(calls)
+    assert.ok(again.length > 40, 'the second run ran its commands')
+    assert.deepEqual(again.filter((i) => i.tool === 'kind'), [], 'kind ran')
+    const after = snapshot(ws)
+    assert.deepEqual(Object.keys(after.things).sort(), Object.keys(before.things).sort(), 'the same objects, releases and clusters')
+    for (const key of Object.keys(before.things)) assert.deepEqual(after.things[key], before.things[key], `${key} changed`)
+    assert.deepEqual(Object.keys(after.pods).sort(), Object.keys(before.pods).sort())
+    for (const [owner, names] of Object.entries(before.pods)) {
+      assert.equal(after.pods[owner]!.length, names.length, `${owner}: pods`)
+      // As on kind: istioctl install puts the gateway's template annotation back, 07 patches it again.
+      if (!owner.includes('istio-eastwestgateway')) assert.deepEqual(after.pods[owner], names, `${owner}: pods were replaced`)
+    }
+  })
+
+  test('the lab holds existing clusters to their real addresses: another server URL for west, or another host for its bundle endpoint, does not work', async () => {
+    const EAST = `--context=${east.context}`
+    const WEST = `--context=${west.context}`
+    // West's API server on another port (kind's 6443): a remote secret east's istiod cannot use.
+    const wrong = await ok('istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=${west.server}:6443`])
+    await ok('kubectl', [EAST, 'apply', '-f', '-'], wrong)
+    await eventually('istioctl', [EAST, 'remote-clusters'], (out) => /^west\s+\S+\s+timeout\s/m.test(out), 'west stays synced with a secret naming another port')
+    const restored = await ws.make('08')
+    assert.equal(restored.code, 0, tail(restored))
+    await eventually('istioctl', [EAST, 'remote-clusters'], (out) => /^west\s+\S+\s+synced\s/m.test(out), 'west is not synced again after make 08')
+    // East federating with west's east-west gateway's host name instead of spire-server's.
+    const listWest = [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'list', '-format', 'spiffe']
+    const cftd = structuredClone(object(cluster(east.name), 'spire.spiffe.io|ClusterFederatedTrustDomain||west')!)
+    const gateway = lbAddress(cluster(west.name), 'istio-system', 'istio-eastwestgateway')
+    cftd.spec.bundleEndpointURL = `https://${gateway}:8443`
+    await ok('kubectl', [EAST, 'apply', '-f', '-'], JSON.stringify({ apiVersion: cftd.apiVersion, kind: cftd.kind, metadata: { name: cftd.metadata.name }, spec: cftd.spec }))
+    await eventually('kubectl', listWest, (out) => !out.includes('* west.local'), 'east still lists west.local with a ClusterFederatedTrustDomain naming another host')
+    const refederated = await ws.make('05')
+    assert.equal(refederated.code, 0, tail(refederated))
+    assert.match(await ok('kubectl', listWest), /\* west\.local/)
+  })
+
+  test('make clean YES=1 removes what the workbook installed and leaves both clusters and their contexts', async () => {
+    const calls = ws.invocations().length
+    const clean = await ws.make('clean', { env: { YES: '1' } })
+    assert.equal(clean.code, 0, tail(clean))
+    const during = ws.invocations().slice(calls)
+    assert.deepEqual(during.filter((i) => i.tool === 'kind' || i.tool === 'docker'), [], 'kind or docker ran')
+    for (const c of [east, west]) assert.equal(ran(during, 'istioctl', `--context=${c.context}`, 'uninstall', '--purge').length, 1, `Istio uninstalled from ${c.name}`)
+    // The clusters and the kubeconfig are as they were.
+    assert.deepEqual(Object.keys(ws.clusters()).sort(), [east.name, west.name])
+    assert.equal(readFileSync(ws.kubeconfig, 'utf8'), pristine.things.kubeconfig, 'the kubeconfig changed')
+    for (const c of [east, west]) {
+      const state = cluster(c.name)
+      assert.deepEqual(state.releases, {}, `${c.name} keeps Helm releases`)
+      assert.deepEqual(state.operators, {}, `${c.name} keeps Istio`)
+      assert.equal(state.spire, undefined, `${c.name} keeps a SPIRE server`)
+      const left = Object.keys(state.objects).filter((key) => /helloworld|curl|ClusterFederatedTrustDomain|istio-remote-secret|DestinationRule|istiod|spire-server|\.istio\.io|spiffe/.test(key))
+      assert.deepEqual(left, [], `left in ${c.name}`)
+      assert.equal(object(state, '|Namespace||default')?.metadata.labels['istio-injection'], undefined, `${c.name}'s default namespace is still labelled for injection`)
+    }
+    // Everything the clusters had before the demo is there as it was; what is new is only
+    // the two namespaces Helm and istioctl leave behind, empty.
+    const now = snapshot(ws)
+    const clusterKeys = (s: typeof now) => Object.keys(s.things).filter((k) => k.startsWith(`${east.name} `) || k.startsWith(`${west.name} `)).sort()
+    for (const key of clusterKeys(pristine)) assert.deepEqual(now.things[key], pristine.things[key], `${key} differs from before the demo`)
+    assert.deepEqual(clusterKeys(now).filter((k) => !(k in pristine.things)).map((k) => k.replace(/ object \|Namespace\|\|/, ' namespace ')).sort(),
+      [`${east.name} namespace istio-system`, `${east.name} namespace spire`, `${west.name} namespace istio-system`, `${west.name} namespace spire`])
+    assert.deepEqual(now.pods, pristine.pods)
+    // Nothing left to remove: a second cleanup succeeds as well.
+    const again = await ws.make('clean', { env: { YES: '1' } })
+    assert.equal(again.code, 0, tail(again))
+    assert.deepEqual(Object.keys(ws.clusters()).sort(), [east.name, west.name])
+  })
+})
+
+describe('existing clusters in the lab, and 01 refusing what it cannot use', { concurrency: false }, () => {
+  const other = new Workspace({ env })
+  workspaces.push(other)
+  before(() => {
+    other.existingClusters()
+    // A third context whose cluster is gone: it exists in the kubeconfig, but nothing answers.
+    addEntries(other.kubeconfig, [{ name: 'old-staging', server: 'https://staging.api.example.internal:443', ca: '', user: { token: 'none' } }])
+  })
+
+  test('the lab\'s tools treat them as clusters of their clouds: no kind cluster, their own API server URLs, cloud load balancers', async () => {
+    const EAST = `--context=${east.context}`
+    const WEST = `--context=${west.context}`
+    const run = async (tool: string, args: string[], input?: string) => {
+      const result = await other.run(tool, args, { input })
+      assert.equal(result.code, 0, `${tool} ${args.join(' ')}:\n${result.output}`)
+      return result
+    }
+    assert.match((await run('kind', ['get', 'clusters'])).stderr, /No kind clusters found/)
+    assert.match((await run('kubectl', [WEST, 'cluster-info'])).stdout, new RegExp(`^Kubernetes control plane is running at ${west.server.replace(/\./g, '\\.')}\n`))
+    assert.equal((await run('kubectl', [EAST, 'get', '--raw=/readyz'])).stdout, 'ok\n')
+    // kind knows nothing of them: deleting a kind cluster of the same name leaves them be.
+    await run('kind', ['delete', 'cluster', '--name', west.name])
+    assert.ok(other.clusters()[west.name], 'kind deleted an existing cluster')
+    assert.match(readFileSync(other.kubeconfig, 'utf8'), new RegExp(west.context.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
+    // A LoadBalancer Service gets, after a modelled delay, a host name in west and an IP in east.
+    const service = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: probe\nspec:\n  type: LoadBalancer\n  ports:\n    - port: 443\n'
+    const ingress = ['get', 'svc', 'probe', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}|{.status.loadBalancer.ingress[0].hostname}']
+    for (const [context, shape] of [[WEST, /^\|a[0-9a-f]{32}-\d{10}\.eu-west-1\.elb\.amazonaws\.com$/], [EAST, /^\d{1,3}(\.\d{1,3}){3}\|$/]] as const) {
+      const applied = Date.now()
+      await run('kubectl', [context, 'apply', '-f', '-'], service)
+      let seen = ''
+      while (Date.now() - applied < 10_000) {
+        seen = (await run('kubectl', [context, ...ingress])).stdout
+        if (seen !== '|') break
+      }
+      assert.match(seen, shape)
+      assert.ok(Date.now() - applied >= 150, `the address came ${Date.now() - applied} ms after the apply, before the modelled 30 s × 0.005`)
+      assert.match((await run('kubectl', [context, 'get', 'svc', 'probe'])).stdout, new RegExp(`probe\\s+LoadBalancer\\s+\\S+\\s+${seen.replace('|', '').replace(/\./g, '\\.')}\\s`))
+      await run('kubectl', [context, 'delete', 'svc', 'probe'])
+    }
+    // No MetalLB, and Docker being down takes no existing cluster with it.
+    assert.match((await other.run('kubectl', [EAST, 'get', 'ns', 'metallb-system'])).stderr, /namespaces "metallb-system" not found/)
+    other.setFaults({ dockerDown: true })
+    await run('kubectl', [WEST, 'get', 'ns', 'default'])
+    other.clearFaults()
+  })
+
+  test('a context that does not exist (EAST_CONTEXT=nope): refused with the contexts that do, before any tool runs', async () => {
+    const calls = other.invocations().length
+    const run = await other.make('01', { env: { EAST_CONTEXT: 'nope' } })
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, new RegExp(`no kubeconfig context "nope" for the east cluster \\(the kubeconfig has: ${[east.context, west.context, 'old-staging'].map((c) => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join(', ')}\\)`), tail(run))
+    assert.match(run.stderr, /set EAST_CONTEXT to one of the contexts listed/)
+    assert.deepEqual(other.invocations().slice(calls).filter((i) => !(i.tool === 'kubectl' && i.args[0] === 'config')).map((i) => `${i.tool} ${i.args.join(' ')}`), [], 'a tool ran')
+  })
+
+  test('a context whose cluster does not answer: refused at its readiness check, with what to check', async () => {
+    const calls = other.invocations().length
+    const run = await other.make('01', { env: { WEST_CONTEXT: 'old-staging' } })
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, /The connection to the server staging\.api\.example\.internal:443 was refused/, tail(run))
+    assert.match(run.stderr, /check that context old-staging points at a running cluster/)
+    assert.deepEqual(other.invocations().slice(calls).filter((i) => i.args.includes('apply')), [], 'something was applied')
+  })
+
+  test('after a demo that stopped after step 04, make clean YES=1 removes SPIRE all the same', async () => {
+    const partial = await other.chain(['01-clusters', '02-environment', '03-spire-helm-repo', '04-spire-install'])
+    assert.equal(partial.failedAt, undefined, partial.output.slice(-3000))
+    assert.equal(Object.keys(other.clusters()[east.name]!.releases).length, 2, 'SPIRE is installed in east')
+    const clean = await other.make('clean', { env: { YES: '1' } })
+    assert.equal(clean.code, 0, tail(clean))
+    for (const name of [east.name, west.name]) {
+      const state = other.clusters()[name]!
+      assert.deepEqual(state.releases, {}, `${name} keeps Helm releases`)
+      assert.deepEqual(Object.keys(state.objects).filter((key) => key.includes('spire.spiffe.io')), [], `${name} keeps SPIRE's kinds`)
+    }
+  })
+
+  test('a load balancer that never hands out an address: 01 says so by its deadline and removes its test Service', async () => {
+    other.setFaults({ lbNeverAssigned: true })
+    const run = await other.make('01', { env: { WAIT_LB_ADDRESS_SECONDS: '1' } })
+    other.clearFaults()
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, /gave up waiting for a LoadBalancer address for a test Service/, tail(run))
+    assert.match(run.stderr, /install a load balancer/)
+    for (const name of [east.name, west.name]) {
+      assert.equal(other.clusters()[name]!.objects['|Service|default|workbook-lb-check'], undefined, `workbook-lb-check is left in ${name}`)
+    }
+    const rerun = await other.make('01')
+    assert.equal(rerun.code, 0, tail(rerun))
+  })
+})
