@@ -102,7 +102,12 @@ if (invoked === import.meta.url) {
     process.stderr.write('lab: set KUBECONFIG to the kubeconfig file the existing clusters\' contexts go into\n')
     process.exit(1)
   }
-  setUpExistingClusters(stateDir(), kubeconfig)
+  try {
+    setUpExistingClusters(stateDir(), kubeconfig)
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(1)
+  }
   for (const spec of defaultExistingClusters) process.stdout.write(`${spec.plays}: context ${spec.context}, server ${spec.server}, load balancer gives ${spec.loadBalancer === 'ip' ? 'IPs' : 'host names'}\n`)
   process.stdout.write(`CLUSTER_PROVIDER=existing EAST_CONTEXT=${defaultExistingClusters[0]!.context} WEST_CONTEXT=${defaultExistingClusters[1]!.context} make demo\n`)
 }
