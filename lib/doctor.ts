@@ -129,7 +129,7 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   const kindProvider = wb.config.values.provider === 'kind'
   const tools: Tool[] = kindProvider ? ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] : ['kubectl', 'helm', 'istioctl']
   const [docker, dockerInfo, kind, kubectl, helm, istioctl, gateway, containers] = await Promise.all([
-    ask($, 'docker', (sh) => sh`docker --version`),
+    kindProvider ? ask($, 'docker', (sh) => sh`docker --version`) : undefined,
     kindProvider ? ask($, 'docker', (sh) => sh`docker info --format ${'{{.ServerVersion}} {{.MemTotal}}'}`) : undefined,
     kindProvider ? ask($, 'kind', (sh) => sh`kind version`) : undefined,
     ask($, 'kubectl', (sh) => sh`kubectl version --client -o json`),
@@ -140,8 +140,8 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   ])
   const findings: Finding[] = []
   if (tools.includes('docker')) {
-    findings.push(versionFinding('docker', docker, undefined))
-    if (!docker.missing) {
+    findings.push(versionFinding('docker', docker ?? { missing: true }, undefined))
+    if (docker && !docker.missing) {
       const info = answered(dockerInfo)
       if (info === undefined) {
         findings.push({ check: 'docker daemon', level: 'error', detail: 'not answering (docker info failed or took over 3s)', fix: 'start Docker (or Docker Desktop) and check `docker info`' })

@@ -20,6 +20,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
   const { east, west } = wb
   if (wb.config.values.provider === 'existing') {
     await checkExistingContexts(wb)
+    wb.config.save()
     return []
   }
   const recreate = wb.flags.switches.has('recreate') || truthy(process.env.RECREATE_CLUSTERS)
@@ -44,6 +45,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
       await restoreContext(cluster)
     }
   }
+  wb.config.save()
   return toCreate
 }
 
@@ -121,7 +123,7 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
     }
   }
   if (existingProvider) {
-    await wb.both((cluster) => uninstallWorkbook(cluster))
+    await wb.both((cluster) => uninstallWorkbook(wb, cluster))
     return
   }
   const existing = await kindClusters(wb.$, [east.kindName, west.kindName])
@@ -134,17 +136,33 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
   })
 }
 
-async function uninstallWorkbook(cluster: Cluster): Promise<void> {
+// Existing clusters: take out what the steps put in, newest first. Custom resources go
+// while their definitions still exist; a kind that was never installed (a demo that
+// stopped early, a second cleanup) is skipped rather than an error.
+async function uninstallWorkbook(wb: Workbook, cluster: Cluster): Promise<void> {
   const ctx = cluster.context
-  await cluster.$`kubectl --context=${ctx} delete destinationrule allow-federated-trust-domain -n default --ignore-not-found`
-  await cluster.$`kubectl --context=${ctx} delete deployment,service -l ${'app in (helloworld,curl)'} -n default --ignore-not-found`
-  await cluster.$`kubectl --context=${ctx} delete serviceaccount curl -n default --ignore-not-found`
+  if (await kindInstalled(cluster, 'destinationrules.networking.istio.io')) {
+    await cluster.$`kubectl --context=${ctx} delete destinationrule allow-federated-trust-domain -n default --ignore-not-found`
+  }
+  // The sample apps, by the manifests that created them (curl only ever ran in east).
+  const apps = [wb.handOver(cluster, 'helloworld', renderTemplate('helloworld.yaml'))]
+  if (cluster.role === 'east') apps.push(wb.handOver(cluster, 'curl', renderTemplate('curl.yaml')))
+  await cluster.$`kubectl --context=${ctx} delete ${apps.flatMap((file) => ['-f', file])} -n default --ignore-not-found`
   await cluster.$`kubectl --context=${ctx} label namespace default istio-injection-`
   await cluster.$`kubectl --context=${ctx} delete secret ${`istio-remote-secret-${cluster.other.name}`} -n istio-system --ignore-not-found`
   await cluster.$`istioctl --context=${ctx} uninstall --purge -y`
-  await cluster.$`kubectl --context=${ctx} delete clusterfederatedtrustdomain ${cluster.other.name} --ignore-not-found`
-  await cluster.$`helm --kube-context=${ctx} uninstall spire -n spire --ignore-not-found`
-  await cluster.$`helm --kube-context=${ctx} uninstall spire-crds --ignore-not-found`
+  if (await kindInstalled(cluster, 'clusterfederatedtrustdomains.spire.spiffe.io')) {
+    await cluster.$`kubectl --context=${ctx} delete clusterfederatedtrustdomain ${cluster.other.name} --ignore-not-found`
+  }
+  // helm uninstall --ignore-not-found needs Helm 3.13; asking first works from 3.7 on.
+  const releases = (await cluster.$({ standIn: 'spire\nspire-crds' })`helm --kube-context=${ctx} list -A -q`).stdout.split('\n').map((r) => r.trim())
+  if (releases.includes('spire')) await cluster.$`helm --kube-context=${ctx} uninstall spire -n spire`
+  if (releases.includes('spire-crds')) await cluster.$`helm --kube-context=${ctx} uninstall spire-crds`
+}
+
+async function kindInstalled(cluster: Cluster, crd: string): Promise<boolean> {
+  const found = await cluster.$({ standIn: `customresourcedefinition.apiextensions.k8s.io/${crd}` })`kubectl --context=${cluster.context} get crd ${crd} --ignore-not-found -o name`
+  return found.stdout.trim() !== ''
 }
 
 // A throwaway LoadBalancer Service: if it gets an address, SPIRE's will too.

@@ -75,7 +75,9 @@ export async function step(id: string, title: string, options: StepOptions = {})
     } else {
       note(undefined, `dry run: contexts ${east.context} and ${west.context} are assumed; values only a live cluster knows are stand-ins`)
     }
-    config.save()
+    // Choices are kept once they have passed every check; a step that checks its
+    // contexts itself (01) saves them when it has.
+    if (dryRun || (options.contexts ?? true)) config.save()
     return {
       id, east, west, config, flags, dryRun, interactive,
       $: shell(undefined),

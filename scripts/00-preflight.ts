@@ -5,6 +5,6 @@
 import { step } from '../lib/step.ts'
 import { runDoctor } from '../lib/doctor.ts'
 
-const wb = await step('00-preflight', 'the tools are there and Docker answers', { contexts: false })
+const wb = await step('00-preflight', 'the tools are there, at versions that work', { contexts: false })
 
 await runDoctor(wb)

@@ -14,7 +14,7 @@ import { waitForRollout } from '../lib/rollout.ts'
 import { renderTemplate } from '../lib/template.ts'
 import { waitFor } from '../lib/wait.ts'
 
-const wb = await step('01-clusters', 'two kind clusters, each with MetalLB and its address pool', {
+const wb = await step('01-clusters', 'two clusters that hand out LoadBalancer addresses (kind and MetalLB, or your own)', {
   tools: (provider) => provider === 'kind' ? ['docker', 'kind', 'kubectl'] : ['kubectl'],
   contexts: false,
   switches: ['recreate'],
