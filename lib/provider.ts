@@ -25,26 +25,24 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
   }
   const recreate = wb.flags.switches.has('recreate') || truthy(process.env.RECREATE_CLUSTERS)
   const existing = await kindClusters(wb.$)
-  const toCreate: Cluster[] = []
+  // Every question first, then the deletes: nothing is removed while a question is open.
+  const choices = new Map<Cluster, 'create' | 'reuse' | 'recreate'>()
   for (const cluster of [east, west]) {
-    if (!existing.includes(cluster.kindName)) {
-      toCreate.push(cluster)
-      continue
-    }
-    let choice: 'reuse' | 'recreate' = recreate ? 'recreate' : 'reuse'
-    if (wb.interactive) {
+    let choice: 'create' | 'reuse' | 'recreate' = !existing.includes(cluster.kindName) ? 'create' : recreate ? 'recreate' : 'reuse'
+    if (choice !== 'create' && wb.interactive) {
       choice = await askChoice(`kind cluster ${cluster.kindName} exists already: reuse it, or delete and recreate it?`, ['reuse', 'recreate'] as const, choice)
-    } else if (recreate && !wb.flags.yes) {
+    } else if (choice === 'recreate' && !wb.flags.yes) {
       fail(`recreating ${cluster.kindName} deletes it, and there is no terminal to ask`, 'add --yes to confirm (or leave out --recreate to reuse it)')
     }
-    if (choice === 'recreate') {
-      await cluster.$`kind delete cluster --name ${cluster.kindName}`
-      toCreate.push(cluster)
-    } else {
-      note(cluster.name, `reusing kind cluster ${cluster.kindName}`)
-      await restoreContext(cluster)
-    }
+    choices.set(cluster, choice)
   }
+  await wb.both(async (cluster) => {
+    if (choices.get(cluster) === 'recreate') await cluster.$`kind delete cluster --name ${cluster.kindName}`
+    if (choices.get(cluster) !== 'reuse') return
+    note(cluster.name, `reusing kind cluster ${cluster.kindName}`)
+    await restoreContext(cluster)
+  })
+  const toCreate = [east, west].filter((cluster) => choices.get(cluster) !== 'reuse')
   wb.config.save()
   return toCreate
 }
