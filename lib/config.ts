@@ -17,6 +17,7 @@ export interface Choices {
   provider: 'kind' | 'existing'
   eastContext: string
   westContext: string
+  westApiServer: string    // '' = worked out (kind: the node's IP; existing: the context's server)
 }
 
 export type Key = keyof Choices
@@ -61,6 +62,7 @@ export const definitions: { [K in Key]: Definition<K> } = {
     flag: 'west-context', env: 'WEST_CONTEXT', default: (c) => `kind-cluster-${c.westName}`, parse: contextName,
     question: 'kubeconfig context of the west cluster', asked: (c) => c.provider === 'existing',
   },
+  westApiServer: { flag: 'west-api-server', env: 'WEST_API_SERVER', default: () => '', parse: (v, s) => check.apiServerUrl(v, s) },
 }
 
 function contextName(value: string, setting: string): string {
@@ -69,7 +71,7 @@ function contextName(value: string, setting: string): string {
 }
 
 // Settings the config file may hold, in the order they are resolved (contexts default from names).
-const order: Key[] = ['eastName', 'westName', 'eastIpSpace', 'westIpSpace', 'requests', 'provider', 'eastContext', 'westContext']
+const order: Key[] = ['eastName', 'westName', 'eastIpSpace', 'westIpSpace', 'requests', 'provider', 'eastContext', 'westContext', 'westApiServer']
 
 export function configFile(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.WORKBOOK_CONFIG ?? paths.configFile)

@@ -6,12 +6,15 @@ export const versions = {
   spireCrdsChart: '0.5.0',
   spireChart: '0.24.0', // ships SPIRE 1.11.0
   metallbManifest: 'https://raw.githubusercontent.com/metallb/metallb/v0.13.11/config/manifests/metallb-native.yaml',
-  // Native sidecars (the `spire` injection template patches initContainers) need 1.29+ nodes.
-  kindNodeImage: 'kindest/node:v1.33.1',
+  // Native sidecars (the `spire` injection template patches initContainers) need 1.29+
+  // nodes; 06 asks istiod for them explicitly (ENABLE_NATIVE_SIDECARS).
+  // Pinned by digest: kind guarantees a node image only for the release that built it
+  // (this one: kind v0.29.0).
+  kindNodeImage: 'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f',
 } as const
 
 export const minimumVersions = {
-  kind: '0.20.0',
+  kind: '0.29.0', // the release the pinned node image was built for
   helm: '3.7.0', // `helm repo update <name>`
   istioctl: '1.27.0',
 } as const

@@ -43,6 +43,7 @@ export function versionFinding(tool: Tool, answer: Answer, minimum: string | und
 const whyMinimum: Partial<Record<Tool, string>> = {
   istioctl: ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on',
   helm: ': `helm repo update <name>` (step 03) needs Helm 3.7',
+  kind: ': the pinned node image (Kubernetes 1.33.1) was built for kind 0.29',
 }
 
 // kubectl should be within one minor version of the nodes (kind's node image here).
@@ -165,7 +166,7 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   findings.push(versionFinding('istioctl', istioctl, minimumVersions.istioctl))
   const clientText = answered(kubectlVersion)
   const client = clientText ? parseVersion(clientText) : undefined
-  const nodes = parseVersion(pinned.kindNodeImage.split(':')[1] ?? '')
+  const nodes = parseVersion(pinned.kindNodeImage.split(':')[1]?.split('@')[0] ?? '')
   if (kindProvider && client && nodes) findings.push(kubectlSkewFinding(client, nodes))
   if (kindProvider && process.platform === 'linux') {
     const instances = readNumber('/proc/sys/fs/inotify/max_user_instances')

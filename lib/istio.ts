@@ -2,7 +2,8 @@
 // certificates a proxy holds. Each check says what is missing, not just that something is.
 import type { Cluster } from './clusters.ts'
 import { parseTable, type Row } from './table.ts'
-import { waitFor } from './wait.ts'
+import { WorkbookError } from './errors.ts'
+import { probeTimeout, waitFor } from './wait.ts'
 
 const remoteClusterColumns = ['NAME', 'SECRET', 'STATUS', 'ISTIOD'] as const
 const secretColumns = ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'TRUST DOMAIN'] as const
@@ -35,21 +36,51 @@ export function missingGatewaySecrets(rows: Row[], ownDomain: string, trustedDom
 const standInRemoteClusters = (east: Cluster) =>
   `NAME     SECRET                                    STATUS     ISTIOD\n${east.name}                                               synced     istiod-stand-in\n${east.other.name}     istio-system/istio-remote-secret-${east.other.name}     synced     istiod-stand-in\n`
 
+// Inside a wait, output that is not (yet) a table is something to report, not a failure:
+// istioctl prints "No active or warming secrets found." before a proxy has any.
+export function rowsOrReason(parse: (text: string) => Row[], text: string): Row[] | string {
+  try {
+    return parse(text)
+  } catch (error) {
+    if (error instanceof WorkbookError) return text.trim() || 'no output'
+    throw error
+  }
+}
+
 export async function waitForRemoteClusters(east: Cluster): Promise<Row[]> {
   let polls = 0
   let seen = ''
   const expected = [east.name, east.other.name]
   return waitFor(east.name, `${expected.join(' and ')} synced in ${east.name}'s istiod`, 'remoteSynced', async () => {
-    const result = await east.$({ quiet: polls++ > 0, nothrow: true, standIn: standInRemoteClusters(east) })`istioctl --context=${east.context} remote-clusters`
-    if (result.exitCode !== 0) {
-      seen = result.stderr.trim()
+    const result = await east.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn: standInRemoteClusters(east) })`istioctl --context=${east.context} remote-clusters`
+    const rows = result.exitCode === 0 ? rowsOrReason(parseRemoteClusters, result.stdout) : result.stderr.trim() || `exit ${result.exitCode}`
+    if (typeof rows === 'string') {
+      seen = rows
       return undefined
     }
-    const rows = parseRemoteClusters(result.stdout)
     const notSynced = unsynced(rows, expected)
     seen = notSynced.length ? `not synced: ${notSynced.join(', ')}` : ''
     return notSynced.length === 0 ? rows : undefined
   }, `check the remote secret (make 08) and that ${east.other.name}'s API server is reachable from ${east.name}`, () => seen)
+}
+
+// West's east-west gateway must hold its own certificate and the roots of every trust
+// domain it admits calls from; the federated one reaches it through SPIRE's SDS.
+export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): Promise<string> {
+  const standIn = [
+    'RESOURCE NAME     TYPE           STATUS     VALID CERT     SERIAL NUMBER     NOT AFTER     NOT BEFORE     TRUST DOMAIN',
+    `default           Cert Chain     ACTIVE     true           stand-in          -             -              ${west.trustDomain}`,
+    ...trusted.map((domain) => `ROOTCA            CA             ACTIVE     true           stand-in          -             -              ${domain}`),
+  ].join('\n')
+  let polls = 0
+  let seen = ''
+  return waitFor(west.name, `the east-west gateway's ${west.trustDomain} certificate and ROOTCA bundles of ${trusted.join(' and ')}`, 'gatewaySecrets', async () => {
+    const result = await west.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn })`istioctl --context=${west.context} proxy-config secret deploy/istio-eastwestgateway -n istio-system`
+    const rows = result.exitCode === 0 ? rowsOrReason(parseProxySecrets, result.stdout) : result.stderr.trim() || `exit ${result.exitCode}`
+    const missing = typeof rows === 'string' ? [] : missingGatewaySecrets(rows, west.trustDomain, trusted)
+    seen = typeof rows === 'string' ? rows : `missing ${missing.join(', ')}`
+    return typeof rows !== 'string' && missing.length === 0 ? result.stdout : undefined
+  }, `without them, calls from the other cluster cannot be verified; check federation (make 05) and the gateway's template (make 07)`, () => seen)
 }
 
 // The walkthrough's merge patch that picks a deployment's injection templates, e.g.

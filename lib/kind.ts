@@ -1,6 +1,8 @@
 // The kind cluster provider: what kind and Docker know about the clusters the workbook
 // creates. The commands that change anything stay in scripts/01-clusters.ts and 99-cleanup.ts.
 import type { Cluster } from './clusters.ts'
+import { CommandError } from './run.ts'
+import { note } from './output.ts'
 import { standIns } from './defaults.ts'
 import { ipv4Gateway } from './network.ts'
 import type { Shell } from './run.ts'
@@ -25,7 +27,37 @@ export async function kindNetworkGateway($: Shell): Promise<string> {
 // West's API server as east's istiod reaches it: the control-plane container's IP on the
 // kind network. The kubeconfig keeps kind's own (host) address, which Docker Desktop needs.
 export async function controlPlaneAddress(cluster: Cluster): Promise<string> {
-  const { stdout } = await cluster.$({ standIn: standIns.apiServerIp(cluster.ipSpace) })`docker inspect -f ${'{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'} ${`${cluster.kindName}-control-plane`}`
+  // The walkthrough ranges over every network; a node on two would print two IPs joined.
+  const { stdout } = await cluster.$({ standIn: standIns.apiServerIp(cluster.ipSpace) })`docker inspect -f ${'{{(index .NetworkSettings.Networks "kind").IPAddress}}'} ${`${cluster.kindName}-control-plane`}`
   return check.address(stdout, `the IP of container ${cluster.kindName}-control-plane`,
     `check that the cluster runs: docker ps --filter name=${cluster.kindName}`)
+}
+
+// kind guards the kubeconfig with a lock file it does not retry on: two kind commands
+// that write the kubeconfig at the same moment make one fail ("failed to lock config
+// file"). Ours take turns; a create that still loses the race (it writes at its very
+// end, and both run at once) has made its cluster, so only the context is written again.
+let kubeconfigQueue: Promise<unknown> = Promise.resolve()
+export function kubeconfigTurn<T>(work: () => Promise<T>): Promise<T> {
+  const turn = kubeconfigQueue.then(work, work)
+  kubeconfigQueue = turn.catch(() => undefined)
+  return turn
+}
+
+export function lostKubeconfigLock(stderr: string): boolean {
+  return /failed to lock config file/.test(stderr)
+}
+
+export async function createKindCluster(cluster: Cluster, configFile: string): Promise<void> {
+  try {
+    await cluster.$({ fix: `see the full log; leftovers of an earlier attempt go with: kind delete cluster --name ${cluster.kindName}` })`kind create cluster --name ${cluster.kindName} --config ${configFile}`
+  } catch (error) {
+    if (!(error instanceof CommandError) || !lostKubeconfigLock(error.stderr)) throw error
+    note(cluster.name, `kind could not lock the kubeconfig while the other cluster wrote it; writing context ${cluster.context} again`)
+    await kubeconfigTurn(() => cluster.$`kind export kubeconfig --name ${cluster.kindName}`)
+  }
+}
+
+export async function deleteKindCluster(cluster: Cluster): Promise<void> {
+  await kubeconfigTurn(() => cluster.$`kind delete cluster --name ${cluster.kindName}`)
 }

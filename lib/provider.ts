@@ -5,12 +5,12 @@ import { loadBalancerAddressOf } from './spire.ts'
 import { renderTemplate } from './template.ts'
 import { contextServer, listContexts, requireClusterContexts } from './contexts.ts'
 import { fail } from './errors.ts'
-import { kindClusters, controlPlaneAddress } from './kind.ts'
+import { controlPlaneAddress, deleteKindCluster, kindClusters, kubeconfigTurn } from './kind.ts'
 import { note } from './output.ts'
 import { askChoice, askYesNo } from './prompt.ts'
 import { isDryRun } from './run.ts'
 import type { Workbook } from './step.ts'
-import { urlHost } from './validate.ts'
+import { isLocalOnly, urlHost } from './validate.ts'
 import { truthy } from './flags.ts'
 
 // Which clusters 01 must create. An existing kind cluster of the same name is reused
@@ -37,7 +37,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
     choices.set(cluster, choice)
   }
   await wb.both(async (cluster) => {
-    if (choices.get(cluster) === 'recreate') await cluster.$`kind delete cluster --name ${cluster.kindName}`
+    if (choices.get(cluster) === 'recreate') await deleteKindCluster(cluster)
     if (choices.get(cluster) !== 'reuse') return
     note(cluster.name, `reusing kind cluster ${cluster.kindName}`)
     await restoreContext(cluster)
@@ -50,7 +50,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
 // A reused cluster whose context was removed from the kubeconfig gets it back from kind.
 async function restoreContext(cluster: Cluster): Promise<void> {
   if (isDryRun() || (await listContexts()).includes(cluster.context)) return
-  await cluster.$`kind export kubeconfig --name ${cluster.kindName}`
+  await kubeconfigTurn(() => cluster.$`kind export kubeconfig --name ${cluster.kindName}`)
 }
 
 // Existing clusters: both contexts exist and answer. (01 then checks LoadBalancers.)
@@ -61,12 +61,17 @@ async function checkExistingContexts(wb: Workbook): Promise<void> {
 
 // The API server address east's istiod uses to watch west. kind: the control-plane
 // container's IP on the kind network (the kubeconfig's 127.0.0.1 address means nothing
-// inside east). Existing clusters: the server URL of the context.
+// inside east). Existing clusters: the server URL of the context. WEST_API_SERVER
+// overrides both.
 export async function apiServerUrl(wb: Workbook, cluster: Cluster): Promise<string> {
-  if (wb.config.values.provider === 'existing') {
-    return isDryRun() ? `https://${cluster.name}.example.com:6443` : contextServer(cluster.context)
+  if (wb.config.values.westApiServer) return wb.config.values.westApiServer
+  if (wb.config.values.provider === 'kind') return `https://${urlHost(await controlPlaneAddress(cluster))}:6443`
+  const server = isDryRun() ? `https://${cluster.name}.example.com:6443` : await contextServer(cluster.context)
+  if (isLocalOnly(new URL(server).hostname)) {
+    fail(`context ${cluster.context} reaches its API server at ${server}, an address that only works from this machine; ${cluster.other.name}'s istiod could not use it`,
+      `set WEST_API_SERVER to the URL ${cluster.other.name}'s pods reach ${cluster.name}'s API server at (for k3d: the server container's IP on their shared network, port 6443)`)
   }
-  return `https://${urlHost(await controlPlaneAddress(cluster))}:6443`
+  return server
 }
 
 // What a dry run shows instead of a real remote secret: the same shape, no credential.
@@ -108,7 +113,7 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
   const { east, west } = wb
   const existingProvider = wb.config.values.provider === 'existing'
   const what = existingProvider
-    ? `everything the workbook installed in contexts ${east.context} and ${west.context} (SPIRE, Istio, the sample apps, federation, the remote secret)`
+    ? `what the workbook installed in contexts ${east.context} and ${west.context} (the sample apps, the remote secret, federation, SPIRE's releases) and all of Istio in them (istioctl uninstall --purge)`
     : `kind clusters ${east.kindName} and ${west.kindName}`
   if (!wb.dryRun) {
     if (wb.interactive) {
@@ -130,7 +135,7 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
       note(cluster.name, `kind cluster ${cluster.kindName} does not exist: nothing to delete`)
       return
     }
-    await cluster.$`kind delete cluster --name ${cluster.kindName}`
+    await deleteKindCluster(cluster)
   })
 }
 

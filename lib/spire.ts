@@ -5,7 +5,7 @@ import { listedTrustDomains, parseBundle } from './bundle.ts'
 import type { Cluster } from './clusters.ts'
 import { standIns } from './defaults.ts'
 import * as check from './validate.ts'
-import { waitFor } from './wait.ts'
+import { probeTimeout, waitFor } from './wait.ts'
 
 // ip on most load balancers, hostname on some clouds (AWS); at most one of them is set.
 const loadBalancerAddress = '{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}'
@@ -21,7 +21,7 @@ export async function loadBalancerAddressOf(cluster: Cluster, service: string, n
   let seen = ''
   return waitFor(cluster.name, what, 'loadBalancerAddress', async () => {
     const standIn = service === 'spire-server' ? standIns.bundleEndpoint(cluster.ipSpace) : standIns.otherLoadBalancer(cluster.ipSpace)
-    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn })`kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o jsonpath=${loadBalancerAddress}`
+    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn })`kubectl --context=${cluster.context} get svc ${service} -n ${namespace} -o jsonpath=${loadBalancerAddress}`
     seen = result.exitCode === 0 ? result.stdout.trim() || 'no address assigned yet' : result.stderr.trim()
     if (result.exitCode !== 0 || result.stdout.trim() === '') return undefined
     return check.address(result.stdout, `the LoadBalancer address of ${service} in ${cluster.name}`,
@@ -47,8 +47,10 @@ export async function waitForFederation(cluster: Cluster): Promise<void> {
   let seen = ''
   const wanted = cluster.other.trustDomain
   const standIn = `****************************************\n* ${wanted}\n****************************************\n${standInBundle()}`
-  await waitFor(cluster.name, `the ${wanted} bundle in ${cluster.name}'s SPIRE server (federation)`, 'federation', async () => {
-    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, standIn })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
+  // The bundle comes from the ClusterFederatedTrustDomain at first; from then on the
+  // server refreshes it from the other side's endpoint (see docs/05-federate-bundles.md).
+  await waitFor(cluster.name, `the ${wanted} bundle in ${cluster.name}'s SPIRE server (federation relationship in place)`, 'federation', async () => {
+    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
     const domains = result.exitCode === 0 ? listedTrustDomains(result.stdout) : []
     seen = result.exitCode === 0 ? `bundles of: ${domains.join(', ') || 'none'}` : result.stderr.trim()
     return domains.includes(wanted) ? true : undefined

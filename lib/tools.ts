@@ -8,8 +8,8 @@ import { fail } from './errors.ts'
 export type Tool = 'docker' | 'kind' | 'kubectl' | 'helm' | 'istioctl'
 
 export const installHints: Record<Tool, string> = {
-  docker: 'install Docker (https://docs.docker.com/get-docker/) or Podman, and start it',
-  kind: 'install kind 0.20 or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
+  docker: 'install Docker (https://docs.docker.com/get-docker/) and start it',
+  kind: 'install kind 0.29 or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
   kubectl: 'install kubectl (https://kubernetes.io/docs/tasks/tools/)',
   helm: 'install Helm 3 (https://helm.sh/docs/intro/install/)',
   istioctl: 'install istioctl 1.27 or newer (https://istio.io/latest/docs/setup/getting-started/#download)',

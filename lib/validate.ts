@@ -66,3 +66,24 @@ export function address(value: string, what: string, fix: string): string {
 export function urlHost(addressValue: string): string {
   return isIP(addressValue) === 6 ? `[${addressValue}]` : addressValue
 }
+
+// An API server URL another cluster's pods can use: https, a host, no path.
+export function apiServerUrl(value: string, setting: string): string {
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || url.protocol !== 'https:' || !url.hostname || (url.pathname !== '/' && url.pathname !== '')) {
+    fail(`${setting} "${value}" is not an API server URL`, 'give one like https://10.0.0.5:6443')
+  }
+  return value.replace(/\/$/, '')
+}
+
+// Addresses that mean "this machine" (k3d and minikube kubeconfigs use them): from
+// inside the other cluster they lead nowhere, or back to itself.
+export function isLocalOnly(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '')
+  return bare === 'localhost' || bare.endsWith('.localhost') || bare === '0.0.0.0' || bare === '::' || bare === '::1' || /^127\./.test(bare)
+}

@@ -14,6 +14,10 @@ export function deadlineSeconds(name: DeadlineName, env: NodeJS.ProcessEnv = pro
   return value
 }
 
+// Each poll is one command; one that hangs (a stalled exec) is cut off here and counts
+// as "not yet", so the deadline still holds.
+export const probeTimeout = '30s'
+
 // Time between two polls: a tenth of the time waited so far, between 0.1 s and 1 s, so a
 // condition that holds soon is noticed soon and a long wait does not hammer the cluster.
 export function pollInterval(elapsedMs: number): number {

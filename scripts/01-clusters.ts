@@ -7,7 +7,7 @@
 // checked instead (lib/provider.ts).
 import { step } from '../lib/step.ts'
 import { versions } from '../lib/defaults.ts'
-import { kindNetworkGateway } from '../lib/kind.ts'
+import { createKindCluster, kindNetworkGateway } from '../lib/kind.ts'
 import { checkLoadBalancer, prepareClusters } from '../lib/provider.ts'
 import { metallbRange } from '../lib/network.ts'
 import { waitForRollout } from '../lib/rollout.ts'
@@ -29,7 +29,7 @@ await wb.both(async (cluster) => {
     KIND_NAME: cluster.kindName,
     NODE_IMAGE: versions.kindNodeImage,
   }))
-  await cluster.$`kind create cluster --name ${cluster.kindName} --config ${kindConfig}`
+  await createKindCluster(cluster, kindConfig)
 })
 
 if (wb.config.values.provider === 'existing') {
@@ -40,7 +40,7 @@ if (wb.config.values.provider === 'existing') {
   const gateway = await kindNetworkGateway(wb.$)
 
   await wb.both(async (cluster) => {
-    await cluster.$`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
+    await cluster.$({ fix: `the manifest is fetched from GitHub: check this machine's network access to ${new URL(versions.metallbManifest).host}` })`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
     await waitForRollout(cluster, 'deployment/controller', 'metallb-system', { deadline: 'metallbReady' })
     await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system', { deadline: 'metallbReady' })
 

@@ -23,6 +23,7 @@ await wb.both(async (cluster) => {
     OTHER_TRUST_DOMAIN: cluster.other.trustDomain,
   }))
   // --wait also waits for spire-server's LoadBalancer address, which MetalLB hands out.
-  const waitFix = `${fix}; if it timed out, does spire-server have a LoadBalancer address? It needs MetalLB and its pool (make 01): kubectl --context=${cluster.context} get svc spire-server -n spire`
+  const waitFix = `${fix}; if it timed out, does spire-server have a LoadBalancer address? It needs MetalLB and its pool (make 01): kubectl --context=${cluster.context} get svc spire-server -n spire; ` +
+    `if helm says another operation is in progress (an interrupted run): helm --kube-context=${cluster.context} rollback spire -n spire, then run this step again`
   await cluster.$({ fix: waitFix })`helm --kube-context=${cluster.context} upgrade --install spire ${`${repo}/spire`} -n spire --create-namespace -f ${base} -f ${own} --version ${versions.spireChart} --wait --timeout ${timeout}`
 })

@@ -24,5 +24,5 @@ await wb.both(async (cluster) => {
     REMOTE_TRUST_DOMAIN: other.trustDomain,
     REMOTE_BUNDLE_ENDPOINT: urlHost(remoteBundleEndpoint),
   }))
-  await cluster.$`istioctl --context=${cluster.context} install -y -f ${operator}`
+  await cluster.$({ fix: `istioctl waits for istiod to be ready; see why it is not: kubectl --context=${cluster.context} get pods -n istio-system` })`istioctl --context=${cluster.context} install -y -f ${operator}`
 })

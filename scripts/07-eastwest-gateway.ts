@@ -21,7 +21,7 @@ const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-g
   MESH_ID: west.meshId,
   NETWORK: west.network,
 }))
-await west.$`istioctl --context=${west.context} install -y -f ${gateway}`
+await west.$({ fix: `see why the gateway is not ready: kubectl --context=${west.context} get pods -n istio-system -l istio=eastwestgateway` })`istioctl --context=${west.context} install -y -f ${gateway}`
 await west.$`kubectl --context=${west.context} patch deploy istio-eastwestgateway -n istio-system --type=merge -p ${injectionTemplatesPatch('gateway,spire-gateway')}`
 await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system', { madeBy: 'make 07' })
 // East's proxies send traffic for west's endpoints to this address.

@@ -17,7 +17,7 @@ test('defaults follow the walkthrough', () => {
   const config = new Config(new Map(), env())
   assert.deepEqual(config.values, {
     eastName: 'east', westName: 'west', eastIpSpace: 254, westIpSpace: 255, requests: 12,
-    provider: 'kind', eastContext: 'kind-cluster-east', westContext: 'kind-cluster-west',
+    provider: 'kind', eastContext: 'kind-cluster-east', westContext: 'kind-cluster-west', westApiServer: '',
   })
 })
 
@@ -105,4 +105,13 @@ test('addresses: IPs and host names pass, anything else is refused', () => {
   }
   assert.equal(check.urlHost('fc00::1'), '[fc00::1]')
   assert.equal(check.urlHost('172.18.0.2'), '172.18.0.2')
+})
+
+test('an API server URL must be https with a host; local-only hosts are recognised', () => {
+  assert.equal(new Config(new Map(), env({ WEST_API_SERVER: 'https://10.0.0.5:6443/' })).values.westApiServer, 'https://10.0.0.5:6443')
+  for (const bad of ['http://10.0.0.5:6443', '10.0.0.5:6443', 'https://10.0.0.5/api', 'nonsense']) {
+    assert.throws(() => new Config(new Map(), env({ WEST_API_SERVER: bad })), /WEST_API_SERVER .* is not an API server URL/, bad)
+  }
+  for (const local of ['127.0.0.1', 'localhost', '0.0.0.0', '[::1]', 'host.localhost']) assert.ok(check.isLocalOnly(local), local)
+  for (const remote of ['10.0.0.5', 'a.eks.amazonaws.com', '172.18.0.3']) assert.ok(!check.isLocalOnly(remote), remote)
 })

@@ -12,7 +12,7 @@ test('tool versions: missing, failing, too old, fine', () => {
   const missing = versionFinding('kind', { missing: true }, '0.20.0')
   assert.equal(missing.level, 'error')
   assert.equal(missing.detail, 'not on PATH')
-  assert.match(missing.fix ?? '', /install kind 0\.20/)
+  assert.match(missing.fix ?? '', /install kind 0\.29/)
   // Present but not answering (a stopped daemon, say) is not "not on PATH".
   const failing = versionFinding('docker', said(undefined), undefined)
   assert.equal(failing.level, 'warn')

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, unsynced } from '../../lib/istio.ts'
+import { injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, rowsOrReason, unsynced } from '../../lib/istio.ts'
 
 const remoteClusters = `NAME     SECRET                                    STATUS     ISTIOD
 east                                               synced     istiod-8887cd9cd-zv2zf
@@ -45,6 +45,12 @@ test('proxy-config secret: without federation the east ROOTCA is missing, and na
   assert.deepEqual(missingGatewaySecrets(rows, 'west.local', ['east.local', 'west.local']), ['the ROOTCA bundle of east.local'])
   const noCert = parseProxySecrets(secrets.replace('default           Cert Chain     ACTIVE     true', 'default           Cert Chain     WARMING    false'))
   assert.deepEqual(missingGatewaySecrets(noCert, 'west.local', ['east.local', 'west.local']), ['a valid west.local certificate (default)'])
+})
+
+test('inside a wait, output that is not a table is a reason to wait, not a failure', () => {
+  assert.equal(rowsOrReason(parseProxySecrets, 'No active or warming secrets found.\n'), 'No active or warming secrets found.')
+  const rows = rowsOrReason(parseProxySecrets, secrets)
+  assert.ok(Array.isArray(rows) && rows.length === 3)
 })
 
 test('the injection patch is the walkthrough\'s merge patch', () => {

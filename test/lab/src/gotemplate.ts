@@ -1,5 +1,6 @@
 // Go text/template, the subset docker's --format/-f takes: {{.A.B}}, {{range .X}}..{{end}},
-// {{if}}/{{else}}, {{json .X}}, {{index .M "k"}}, {{.Label "k"}}, {{len}}, {{join .L ","}}.
+// {{if}}/{{else}}, {{json .X}}, {{index .M "k"}}, {{(index .M "k").F}}, {{.Label "k"}}, {{len}},
+// {{join .L ","}}.
 // Maps range in key order, as in Go.
 
 type Node =
@@ -88,6 +89,9 @@ function field(dot: unknown, path: string, pipeline: string): unknown {
 }
 
 function evaluate(pipeline: string, dot: unknown): unknown {
+  // A parenthesised pipeline with fields after it: (index .Networks "kind").IPAddress
+  const chained = /^\((.+)\)((?:\.[A-Za-z_]\w*)+)$/.exec(pipeline.trim())
+  if (chained) return field(evaluate(chained[1]!, dot), chained[2]!, pipeline)
   const [head, ...args] = words(pipeline)
   if (head === undefined) return ''
   const arg = (word: string): unknown => word.startsWith('"') ? JSON.parse(word) : word.startsWith('.') ? field(dot, word, pipeline) : word === '$' ? dot : word
