@@ -1,6 +1,7 @@
 // The kind cluster provider: what kind and Docker know about the clusters the workbook
 // creates. The commands that change anything stay in scripts/01-clusters.ts and 99-cleanup.ts.
 import type { Cluster } from './clusters.ts'
+import { fail } from './errors.ts'
 import { CommandError } from './run.ts'
 import { note } from './output.ts'
 import { standIns } from './defaults.ts'
@@ -54,7 +55,16 @@ export async function createKindCluster(cluster: Cluster, configFile: string): P
   } catch (error) {
     if (!(error instanceof CommandError) || !lostKubeconfigLock(error.stderr)) throw error
     note(cluster.name, `kind could not lock the kubeconfig while the other cluster wrote it; writing context ${cluster.context} again`)
-    await kubeconfigTurn(() => cluster.$`kind export kubeconfig --name ${cluster.kindName}`)
+    // The other create may still hold the lock: try a few times, a second apart.
+    for (let attempt = 1; ; attempt++) {
+      const exported = await kubeconfigTurn(() => cluster.$({ nothrow: true })`kind export kubeconfig --name ${cluster.kindName}`)
+      if (exported.exitCode === 0) return
+      if (!lostKubeconfigLock(exported.stderr) || attempt === 5) {
+        fail(`[${cluster.name}] kind could not write context ${cluster.context}: ${exported.stderr.trim().split('\n').pop()}`,
+          'run make 01 again: it reuses the cluster and writes its context')
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
   }
 }
 

@@ -116,3 +116,20 @@ describe('faults', { concurrency: 2 }, () => {
     await recovers(ws)
   })
 })
+
+describe('kind and the kubeconfig lock', () => {
+  test('a create that loses kind\'s kubeconfig lock still leaves its context, written again', async () => {
+    const ws = new Workspace()
+    try {
+      ws.setFaults({ kindLockLost: 'cluster-west' })
+      const run = await ws.make('01')
+      assert.equal(run.code, 0, tail(run))
+      assert.match(run.output, /\[west\] .*kind could not lock the kubeconfig .*writing context kind-cluster-west again/)
+      const contexts = await ws.run('kubectl', ['config', 'get-contexts', '-o', 'name'])
+      assert.deepEqual(contexts.stdout.split('\n').filter(Boolean).sort(), ['kind-cluster-east', 'kind-cluster-west'])
+      assert.ok(ws.invocations().some((i) => i.tool === 'kind' && i.args.join(' ') === 'export kubeconfig --name cluster-west' && i.exitCode === 0))
+    } finally {
+      ws.remove()
+    }
+  })
+})

@@ -24,6 +24,9 @@ export interface Faults {
   lbNeverAssigned?: boolean
   bundleGarbage?: boolean
   istioctlInstallFails?: boolean
+  // `kind create cluster --name <this>` makes the cluster, then loses the race for the
+  // kubeconfig lock as real kind does when another kind writes it at that moment.
+  kindLockLost?: string
   fail?: FailRule[]
 }
 

@@ -6,7 +6,7 @@ import { parse as parseYaml, stringify } from 'yaml'
 import { flag, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from './args.ts'
 import { applyObject, reconcile } from './controllers.ts'
 import { faults } from './faults.ts'
-import { removeKindEntry, writeKindEntry } from './kubeconfig.ts'
+import { kubeconfigFiles, removeKindEntry, writeKindEntry } from './kubeconfig.ts'
 import { builtinKinds, loadWorld, readCluster, readDocker, updateDocker, writeCluster, type ClusterState, type Obj } from './model.ts'
 import { namespace, serviceAccount, workload } from './objects.ts'
 import { files, stateDir, ToolExit } from './state.ts'
@@ -128,6 +128,10 @@ async function createCluster(name: string, configFile: string | undefined, image
   }
   reconcile(loadWorld(), state, now - scaled(30))
   writeCluster(state)
+  if (faults().kindLockLost === clusterName) {
+    const file = kubeconfigFiles(undefined, process.env)[0]
+    throw new ToolExit(1, ` ✗ Writing configuration 📜\nERROR: failed to create cluster: failed to lock config file: open ${file}.lock: file exists`)
+  }
   writeKindEntry(kubeconfigEntry(state))
   err(` ✓ Writing configuration 📜\n ✓ Starting control-plane 🕹️\n ✓ Installing CNI 🔌\n ✓ Installing StorageClass 💾\nSet kubectl context to "kind-${clusterName}"\nYou can now use your cluster with:\n\nkubectl cluster-info --context kind-${clusterName}\n\nHave a nice day! 👋`)
 }
