@@ -46,6 +46,7 @@ export type DeadlineName = keyof typeof deadlines
 // Values only a live cluster knows. A dry run uses these and says so.
 export const standIns = {
   kindGateway: '172.18.0.1 fc00:f853:ccd:e793::1',
+  kindSubnet: '172.18.0.0/16 fc00:f853:ccd:e793::/64',
   apiServerIp: (ipSpace: number) => `172.18.0.${ipSpace === 255 ? 3 : 2}`,
   bundleEndpoint: (ipSpace: number) => `172.18.${ipSpace}.200`,
   otherLoadBalancer: (ipSpace: number) => `172.18.${ipSpace}.201`,

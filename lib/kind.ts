@@ -5,7 +5,7 @@ import { fail } from './errors.ts'
 import { CommandError } from './run.ts'
 import { note } from './output.ts'
 import { standIns } from './defaults.ts'
-import { ipv4Gateway } from './network.ts'
+import { ipv4Gateway, ipv4Subnet } from './network.ts'
 import type { Shell } from './run.ts'
 import * as check from './validate.ts'
 
@@ -23,6 +23,11 @@ export async function kindClusters($: Shell, dryRunShows: string[] = []): Promis
 export async function kindNetworkGateway($: Shell): Promise<string> {
   const { stdout } = await $({ standIn: standIns.kindGateway })`docker network inspect kind -f ${'{{range .IPAM.Config}}{{.Gateway}} {{end}}'}`
   return ipv4Gateway(stdout)
+}
+
+export async function kindNetworkSubnet($: Shell): Promise<string | undefined> {
+  const { stdout } = await $({ standIn: standIns.kindSubnet })`docker network inspect kind -f ${'{{range .IPAM.Config}}{{.Subnet}} {{end}}'}`
+  return ipv4Subnet(stdout)
 }
 
 // West's API server as east's istiod reaches it: the control-plane container's IP on the

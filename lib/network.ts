@@ -20,3 +20,29 @@ export function metallbRange(gateway: string, ipSpace: number): string {
   const [a, b] = gateway.split('.')
   return `${a}.${b}.${ipSpace}.200-${a}.${b}.${ipSpace}.240`
 }
+
+// The IPv4 subnet of the kind network, from
+// `docker network inspect kind -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}'`.
+export function ipv4Subnet(output: string): string | undefined {
+  return output.split(/\s+/).find((word) => /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(word))
+}
+
+function ipv4Number(address: string): number {
+  return address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
+}
+
+export function insideSubnet(address: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/')
+  const size = 2 ** (32 - Number(bits))
+  const start = Math.floor(ipv4Number(base!) / size) * size
+  const n = ipv4Number(address)
+  return n >= start && n < start + size
+}
+
+// A pool outside the kind network hands out addresses nothing routes to: refuse it.
+export function requirePoolInside(range: string, subnet: string, cluster: string): void {
+  const [first, last] = range.split('-')
+  if (insideSubnet(first!, subnet) && insideSubnet(last!, subnet)) return
+  fail(`${cluster}'s MetalLB pool ${range} lies outside the kind network ${subnet}, so its addresses would not be reachable`,
+    'the workbook expects a /16 kind network (Docker\'s default); recreate the network ("docker network rm kind" after deleting the clusters) or set Docker\'s default-address-pools to /16')
+}

@@ -7,9 +7,9 @@
 // checked instead (lib/provider.ts).
 import { step } from '../lib/step.ts'
 import { versions } from '../lib/defaults.ts'
-import { createKindCluster, kindNetworkGateway } from '../lib/kind.ts'
+import { createKindCluster, kindNetworkGateway, kindNetworkSubnet } from '../lib/kind.ts'
 import { checkLoadBalancer, prepareClusters } from '../lib/provider.ts'
-import { metallbRange } from '../lib/network.ts'
+import { metallbRange, requirePoolInside } from '../lib/network.ts'
 import { waitForRollout } from '../lib/rollout.ts'
 import { renderTemplate } from '../lib/template.ts'
 import { waitFor } from '../lib/wait.ts'
@@ -38,6 +38,8 @@ if (wb.config.values.provider === 'existing') {
 } else {
   // The pools are carved out of the kind network, which exists once the first cluster does.
   const gateway = await kindNetworkGateway(wb.$)
+  const subnet = await kindNetworkSubnet(wb.$)
+  for (const cluster of [wb.east, wb.west]) if (subnet) requirePoolInside(metallbRange(gateway, cluster.ipSpace), subnet, cluster.name)
 
   await wb.both(async (cluster) => {
     await cluster.$({ fix: `the manifest is fetched from GitHub: check this machine's network access to ${new URL(versions.metallbManifest).host}` })`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
