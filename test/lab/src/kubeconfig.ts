@@ -73,22 +73,12 @@ function save(file: string, doc: KubeconfigDoc): void {
 // kind writes into the first file of KUBECONFIG, under a lock of its own name.
 export function writeKindEntry(entry: { name: string; server: string; ca: string; cert: string; key: string }, env: NodeJS.ProcessEnv = process.env): string {
   const file = kubeconfigFiles(undefined, env)[0]!
-  withLock(file, () => {
-    const doc = load(file)
-    doc.apiVersion ??= 'v1'
-    doc.kind ??= 'Config'
-    doc.preferences ??= {}
-    const upsert = <T extends { name: string }>(list: T[] | undefined, item: T): T[] => [...(list ?? []).filter((i) => i?.name !== item.name), item]
-    doc.clusters = upsert(doc.clusters, { name: entry.name, cluster: { 'certificate-authority-data': entry.ca, server: entry.server } })
-    doc.contexts = upsert(doc.contexts, { name: entry.name, context: { cluster: entry.name, user: entry.name } })
-    doc.users = upsert(doc.users, { name: entry.name, user: { 'client-certificate-data': entry.cert, 'client-key-data': entry.key } })
-    doc['current-context'] = entry.name
-    save(file, doc)
-  })
+  addEntries(file, [{ ...entry, user: { 'client-certificate-data': entry.cert, 'client-key-data': entry.key } }], entry.name)
   return file
 }
 
-// Entries of any shape (an existing cluster's, as its cloud's CLI writes them) into one file.
+// Entries of any shape (kind's, or an existing cluster's as its cloud's CLI writes them)
+// into one file: a cluster, a context and a user of the same name each.
 export function addEntries(file: string, entries: Array<{ name: string; server: string; ca: string; user: Record<string, unknown> }>, current?: string): void {
   withLock(file, () => {
     const doc = load(file)
