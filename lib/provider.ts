@@ -17,12 +17,14 @@ import { truthy } from './flags.ts'
 // unless the user chooses to recreate it: on a terminal by a prompt, else with
 // --recreate (or RECREATE_CLUSTERS=1) together with --yes, since it deletes a cluster.
 export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
+  const toCreate = wb.config.values.provider === 'existing' ? await checkExistingClusters(wb) : await kindClustersToCreate(wb)
+  // The choices passed every check: keep them for the steps that follow.
+  wb.config.save()
+  return toCreate
+}
+
+async function kindClustersToCreate(wb: Workbook): Promise<Cluster[]> {
   const { east, west } = wb
-  if (wb.config.values.provider === 'existing') {
-    await checkExistingContexts(wb)
-    wb.config.save()
-    return []
-  }
   const recreate = wb.flags.switches.has('recreate') || truthy(process.env.RECREATE_CLUSTERS)
   const existing = await kindClusters(wb.$)
   // Every question first, then the deletes: nothing is removed while a question is open.
@@ -42,9 +44,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
     note(cluster.name, `reusing kind cluster ${cluster.kindName}`)
     await restoreContext(cluster)
   })
-  const toCreate = [east, west].filter((cluster) => choices.get(cluster) !== 'reuse')
-  wb.config.save()
-  return toCreate
+  return [east, west].filter((cluster) => choices.get(cluster) !== 'reuse')
 }
 
 // A reused cluster whose context was removed from the kubeconfig gets it back from kind.
@@ -53,10 +53,14 @@ async function restoreContext(cluster: Cluster): Promise<void> {
   await kubeconfigTurn(() => cluster.$`kind export kubeconfig --name ${cluster.kindName}`)
 }
 
-// Existing clusters: both contexts exist and answer. (01 then checks LoadBalancers.)
-async function checkExistingContexts(wb: Workbook): Promise<void> {
+// Existing clusters: both contexts exist and answer, and west's API server address is
+// one east could use (checked here, before anything is installed, not first in 08).
+// Nothing to create; 01 then checks their load balancers.
+async function checkExistingClusters(wb: Workbook): Promise<Cluster[]> {
   if (!isDryRun()) requireClusterContexts([wb.east, wb.west], 'existing', await listContexts())
+  await apiServerUrl(wb, wb.west)
   await wb.both((cluster) => cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`)
+  return []
 }
 
 // The API server address east's istiod uses to watch west. kind: the control-plane

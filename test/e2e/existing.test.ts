@@ -262,6 +262,16 @@ describe('existing clusters in the lab, and 01 refusing what it cannot use', { c
     assert.deepEqual(other.invocations().slice(calls).filter((i) => !(i.tool === 'kubectl' && i.args[0] === 'config')).map((i) => `${i.tool} ${i.args.join(' ')}`), [], 'a tool ran')
   })
 
+  test('a west API server only this machine reaches (k3d\'s 0.0.0.0): refused by 01 before anything runs, with WEST_API_SERVER as the way out', async () => {
+    addEntries(other.kubeconfig, [{ name: 'k3d-west', server: 'https://0.0.0.0:6550', ca: '', user: { token: 'none' } }])
+    const calls = other.invocations().length
+    const run = await other.make('01', { env: { WEST_CONTEXT: 'k3d-west' } })
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, /context k3d-west reaches its API server at https:\/\/0\.0\.0\.0:6550, an address that only works from this machine/, tail(run))
+    assert.match(run.stderr, /set WEST_API_SERVER/)
+    assert.deepEqual(other.invocations().slice(calls).filter((i) => !(i.tool === 'kubectl' && i.args[0] === 'config')).map((i) => `${i.tool} ${i.args.join(' ')}`), [], 'a tool ran')
+  })
+
   test('a context whose cluster does not answer: refused at its readiness check, with what to check', async () => {
     const calls = other.invocations().length
     const run = await other.make('01', { env: { WEST_CONTEXT: 'old-staging' } })
