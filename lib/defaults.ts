@@ -5,7 +5,16 @@ export const versions = {
   spireHelmRepo: { name: 'spiffe-hardened', url: 'https://spiffe.github.io/helm-charts-hardened' },
   spireCrdsChart: '0.5.0',
   spireChart: '0.24.0', // ships SPIRE 1.11.0
-  metallbManifest: 'https://raw.githubusercontent.com/metallb/metallb/v0.13.11/config/manifests/metallb-native.yaml',
+  // MetalLB as Istio's own kind helper installs it since 2025-03-25 (istio/istio 1.30.3,
+  // samples/kind-lb/setupkind.sh: v0.14.9; the walkthrough's v0.13.11 came before). The
+  // manifest is fetched, checked against this sha256 of the file at that tag, and applied
+  // from the copy (lib/metallb.ts). METALLB_MANIFEST_URL with METALLB_MANIFEST_SHA256
+  // picks another release or a mirror.
+  metallb: {
+    release: 'v0.14.9',
+    manifest: 'https://raw.githubusercontent.com/metallb/metallb/v0.14.9/config/manifests/metallb-native.yaml',
+    sha256: '951065e85692aa106f1bb5d5a487d9306154923a794ab1d82122881cbaf588e4',
+  },
   // Native sidecars (the `spire` injection template patches initContainers) need 1.29+
   // nodes; 06 asks istiod for them explicitly (ENABLE_NATIVE_SIDECARS).
   // Pinned by digest: kind guarantees a node image only for the release that built it
@@ -31,6 +40,8 @@ export const defaults = {
 
 // Every wait has a deadline in seconds, overridable by the environment variable named here.
 export const deadlines = {
+  // `docker info` runs every Docker CLI plugin first: seconds on Docker Desktop.
+  dockerInfo: { env: 'WAIT_DOCKER_INFO_SECONDS', seconds: 30 },
   metallbReady: { env: 'WAIT_METALLB_SECONDS', seconds: 180 },
   helmWait: { env: 'WAIT_HELM_SECONDS', seconds: 600 },
   loadBalancerAddress: { env: 'WAIT_LB_ADDRESS_SECONDS', seconds: 120 },
@@ -45,8 +56,7 @@ export type DeadlineName = keyof typeof deadlines
 
 // Values only a live cluster knows. A dry run uses these and says so.
 export const standIns = {
-  kindGateway: '172.18.0.1 fc00:f853:ccd:e793::1',
-  kindSubnet: '172.18.0.0/16 fc00:f853:ccd:e793::/64',
+  kindNetwork: '172.18.0.0/16 172.18.0.1 fc00:f853:ccd:e793::/64 fc00:f853:ccd:e793::1',
   apiServerIp: (ipSpace: number) => `172.18.0.${ipSpace === 255 ? 3 : 2}`,
   bundleEndpoint: (ipSpace: number) => `172.18.${ipSpace}.200`,
   otherLoadBalancer: (ipSpace: number) => `172.18.${ipSpace}.201`,

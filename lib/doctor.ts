@@ -2,14 +2,17 @@
 // at once, each with its fix. Tools are asked concurrently and with short timeouts, so
 // a missing tool or a Docker daemon that does not answer costs seconds, not minutes.
 import { readFileSync } from 'node:fs'
-import { minimumVersions, versions as pinned } from './defaults.ts'
+import { deadlines, minimumVersions, versions as pinned } from './defaults.ts'
 import { say } from './output.ts'
-import { fail } from './errors.ts'
-import { metallbRange } from './network.ts'
+import { fail, WorkbookError } from './errors.ts'
+import { dockerOnly, kindNetworkName, otherNodeProviders } from './kind.ts'
+import { metallbManifestSource } from './metallb.ts'
+import { metallbPools, parseKindNetwork, type KindNetwork } from './network.ts'
 import { findOnPath, installHints, type Tool } from './tools.ts'
 import { atLeast, parseVersion, show, type Version } from './versions.ts'
 import type { Shell, Tag } from './run.ts'
 import type { Workbook } from './step.ts'
+import { deadlineSeconds } from './wait.ts'
 
 export type Level = 'ok' | 'warn' | 'error'
 
@@ -21,7 +24,9 @@ export interface Finding {
 }
 
 const gib = 1024 ** 3
-export const thresholds = { dockerMemory: 8 * gib, inotifyInstances: 512, inotifyWatches: 524288 }
+// A `docker info` slower than slowDockerInfoSeconds is reported as slow (it was the old
+// timeout, under which a Docker Desktop with many CLI plugins looked stopped).
+export const thresholds = { dockerMemory: 8 * gib, inotifyInstances: 512, inotifyWatches: 524288, slowDockerInfoSeconds: 3 }
 
 // What asking a tool for something gave: the tool is missing, it failed or did not answer
 // in time (output undefined), or its output.
@@ -71,21 +76,80 @@ export function inotifyFinding(instances: number, watches: number): Finding {
     : { check: 'inotify', level: 'ok', detail: `max_user_instances ${instances}, max_user_watches ${watches}` }
 }
 
-// An address already taken on the kind network inside a cluster's MetalLB pool would be
-// handed out twice.
-export function poolFinding(gateway: string, ipSpaces: Record<string, number>, inUse: string[]): Finding {
+// What `docker info --format '{{.ServerVersion}} {{.MemTotal}}'` gave, and how long it took.
+export interface DockerInfo {
+  stdout: string
+  stderr: string
+  exitCode: number
+  seconds: number
+}
+
+// Whether the daemon answered, from what the CLI printed. When it does not, CLIs from 23.0
+// on render the template over empty server info and print " 0": up to 28.0 they exit 0,
+// from 28.1 on 1 (docker/cli v27.5.1 and v28.1.0, cli/command/system/info.go); 20.10
+// fails on the template. So an empty server version, not the exit code, means "not
+// answering". A socket this user may not open says "permission denied" (the client's
+// request.go), which starting Docker does not fix. And `docker info` runs every CLI
+// plugin first, which on Docker Desktop takes seconds: slow is not down.
+export function dockerDaemonFindings(info: DockerInfo, deadline: number): Finding[] {
+  const [server = '', memory = ''] = (info.stdout.split('\n')[0] ?? '').split(' ')
+  const said = info.stderr.trim().split('\n').filter(Boolean).pop() ?? ''
+  if (server === '') {
+    if (info.exitCode !== 0 && info.stdout === '' && info.seconds >= deadline) {
+      return [{ check: 'docker daemon', level: 'error', detail: `docker info did not finish within ${deadline}s`,
+        fix: `start Docker (or Docker Desktop) and check \`docker info\`; if it is only slow, give it longer: ${deadlines.dockerInfo.env}=<seconds>` }]
+    }
+    if (/permission denied/i.test(info.stderr)) {
+      const socket = /socket at (\S+?):? /.exec(info.stderr)?.[1] ?? 'unix:///var/run/docker.sock'
+      return [{ check: 'docker daemon', level: 'error', detail: `permission denied on Docker's socket ${socket}: Docker runs, but your user may not use it`,
+        fix: 'add yourself to the docker group (sudo usermod -aG docker $USER), then log out and in again; see https://docs.docker.com/engine/install/linux-postinstall/ (running the workbook with sudo is not the fix)' }]
+    }
+    return [{ check: 'docker daemon', level: 'error', detail: `not answering${said ? ` (docker info: ${said.slice(0, 120)})` : ''}`,
+      fix: 'start Docker (or Docker Desktop) and check `docker info`' }]
+  }
+  const findings: Finding[] = []
+  if (info.seconds > thresholds.slowDockerInfoSeconds) {
+    findings.push({ check: 'docker daemon', level: 'warn', detail: `server ${server}, but docker info took ${info.seconds.toFixed(1)}s`,
+      fix: `slow, not down: docker info runs every Docker CLI plugin first (docker info lists them; Docker Desktop ships several); the doctor waits up to ${deadline}s (${deadlines.dockerInfo.env})` })
+  } else {
+    findings.push({ check: 'docker daemon', level: 'ok', detail: `server ${server}` })
+  }
+  if (memory) findings.push(dockerMemoryFinding(Number(memory)))
+  return findings
+}
+
+// kind runs its nodes on Docker only if nothing tells it otherwise: see lib/kind.ts.
+export function nodeProviderFinding(kindProvider: string | undefined, dockerVersion: string | undefined): Finding | undefined {
+  if (kindProvider && (otherNodeProviders as readonly string[]).includes(kindProvider)) {
+    return { check: 'kind provider', level: 'error', detail: `KIND_EXPERIMENTAL_PROVIDER=${kindProvider}: kind would run the clusters on ${kindProvider}, which the workbook does not support: ${dockerOnly.why}`, fix: dockerOnly.fix }
+  }
+  if (dockerVersion !== undefined && !dockerVersion.startsWith('Docker version')) {
+    return { check: 'kind provider', level: 'error', detail: `docker is not Docker's ("${dockerVersion.trim().slice(0, 60)}"), so kind would run the clusters on ${/podman/i.test(dockerVersion) ? 'Podman' : 'another runtime'}, which the workbook does not support: ${dockerOnly.why}`, fix: dockerOnly.fix }
+  }
+  return undefined
+}
+
+// The two MetalLB pools carved from the kind network (or why they cannot be), and any
+// address already taken on that network inside one of them: MetalLB would hand it out twice.
+export function poolFinding(network: KindNetwork, clusters: ReadonlyArray<{ name: string; ipSpace: number }>, inUse: string[]): Finding {
+  let pools: Map<string, string>
+  try {
+    pools = metallbPools(network, [clusters[0]!, clusters[1]!])
+  } catch (error) {
+    if (!(error instanceof WorkbookError)) throw error
+    return { check: 'address pools', level: 'error', detail: error.message, fix: error.fix }
+  }
+  const number = (address: string) => address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
   const clashes: string[] = []
-  for (const [name, ipSpace] of Object.entries(ipSpaces)) {
-    const [first, last] = metallbRange(gateway, ipSpace).split('-').map((a) => Number(a.split('.')[3]))
-    const prefix = metallbRange(gateway, ipSpace).split('.').slice(0, 3).join('.') + '.'
+  for (const [name, range] of pools) {
+    const [first, last] = range.split('-').map(number)
     for (const address of inUse) {
-      const host = Number(address.split('.')[3])
-      if (address.startsWith(prefix) && host >= first! && host <= last!) clashes.push(`${address} (${name}'s pool)`)
+      if (number(address) >= first! && number(address) <= last!) clashes.push(`${address} (${name}'s pool)`)
     }
   }
   return clashes.length > 0
     ? { check: 'address pools', level: 'error', detail: `in use on the kind network: ${clashes.join(', ')}`, fix: 'choose other ip spaces (EAST_IP_SPACE, WEST_IP_SPACE)' }
-    : { check: 'address pools', level: 'ok', detail: Object.entries(ipSpaces).map(([n, s]) => `${n} ${metallbRange(gateway, s)}`).join(', ') }
+    : { check: 'address pools', level: 'ok', detail: [...pools].map(([n, range]) => `${n} ${range}`).join(', ') }
 }
 
 export function formatFindings(findings: Finding[]): string {
@@ -125,32 +189,38 @@ export async function requireMinimumVersion(wb: Workbook, tool: 'istioctl'): Pro
   if (finding.level === 'error') fail(`${tool} ${finding.detail}`, finding.fix)
 }
 
+async function askDockerInfo($: Shell, deadline: number): Promise<DockerInfo | undefined> {
+  if (!findOnPath('docker')) return undefined
+  const started = Date.now()
+  const run = await $({ nothrow: true, quiet: true, timeout: `${deadline}s` })`docker info --format ${'{{.ServerVersion}} {{.MemTotal}}'}`
+  return { stdout: run.stdout, stderr: run.stderr, exitCode: run.exitCode, seconds: (Date.now() - started) / 1000 }
+}
+
 export async function diagnose(wb: Workbook): Promise<Finding[]> {
   const { $ } = wb
   const kindProvider = wb.config.values.provider === 'kind'
   const tools: Tool[] = kindProvider ? ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] : ['kubectl', 'helm', 'istioctl']
-  const [docker, dockerInfo, kind, kubectl, helm, istioctl, gateway, containers] = await Promise.all([
+  const network = kindNetworkName()
+  const infoDeadline = deadlineSeconds('dockerInfo')
+  const [docker, dockerInfo, kind, kubectl, helm, istioctl, ipam, containers] = await Promise.all([
     kindProvider ? ask($, 'docker', (sh) => sh`docker --version`) : undefined,
-    kindProvider ? ask($, 'docker', (sh) => sh`docker info --format ${'{{.ServerVersion}} {{.MemTotal}}'}`) : undefined,
+    kindProvider ? askDockerInfo($, infoDeadline) : undefined,
     kindProvider ? ask($, 'kind', (sh) => sh`kind version`) : undefined,
     ask($, 'kubectl', (sh) => sh`kubectl version --client -o json`),
     ask($, 'helm', (sh) => sh`helm version --short`),
     ask($, 'istioctl', (sh) => sh`istioctl version --remote=false --short`),
-    kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect kind -f ${'{{range .IPAM.Config}}{{.Gateway}} {{end}}'}`) : undefined,
-    kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect kind -f ${'{{range .Containers}}{{.IPv4Address}} {{end}}'}`) : undefined,
+    kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect ${network} -f ${'{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{end}}'}`) : undefined,
+    kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect ${network} -f ${'{{range .Containers}}{{.IPv4Address}} {{end}}'}`) : undefined,
   ])
   const findings: Finding[] = []
   if (tools.includes('docker')) {
-    findings.push(versionFinding('docker', docker ?? { missing: true }, undefined))
-    if (docker && !docker.missing) {
-      const info = answered(dockerInfo)
-      if (info === undefined) {
-        findings.push({ check: 'docker daemon', level: 'error', detail: 'not answering (docker info failed or took over 3s)', fix: 'start Docker (or Docker Desktop) and check `docker info`' })
-      } else {
-        const [server, memory] = info.trim().split(/\s+/)
-        findings.push({ check: 'docker daemon', level: 'ok', detail: `server ${server}` })
-        if (memory) findings.push(dockerMemoryFinding(Number(memory)))
-      }
+    const dockerSays = answered(docker)
+    const provider = nodeProviderFinding(process.env.KIND_EXPERIMENTAL_PROVIDER, dockerSays)
+    if (provider) findings.push(provider)
+    // A docker that is Podman's has a version and an info of its own: not Docker's to judge.
+    if (dockerSays === undefined || dockerSays.startsWith('Docker version')) {
+      findings.push(versionFinding('docker', docker ?? { missing: true }, undefined))
+      if (dockerInfo) findings.push(...dockerDaemonFindings(dockerInfo, infoDeadline))
     }
     findings.push(versionFinding('kind', kind ?? { missing: true }, minimumVersions.kind))
   }
@@ -173,11 +243,23 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
     const watches = readNumber('/proc/sys/fs/inotify/max_user_watches')
     if (instances !== undefined && watches !== undefined) findings.push(inotifyFinding(instances, watches))
   }
-  const gatewayText = answered(gateway)
-  if (gatewayText) {
-    const ipv4 = gatewayText.split(/\s+/).find((w) => /^\d+\.\d+\.\d+\.\d+$/.test(w))
+  if (kindProvider) {
+    try {
+      metallbManifestSource()
+    } catch (error) {
+      if (!(error instanceof WorkbookError)) throw error
+      findings.push({ check: 'metallb manifest', level: 'error', detail: error.message, fix: error.fix })
+    }
+  }
+  const ipamText = answered(ipam)
+  if (ipamText) {
     const inUse = (answered(containers) ?? '').split(/\s+/).filter(Boolean).map((a) => a.split('/')[0]!)
-    if (ipv4) findings.push(poolFinding(ipv4, { [wb.east.name]: wb.east.ipSpace, [wb.west.name]: wb.west.ipSpace }, inUse))
+    try {
+      findings.push(poolFinding(parseKindNetwork(network, ipamText), [wb.east, wb.west], inUse))
+    } catch (error) {
+      if (!(error instanceof WorkbookError)) throw error
+      findings.push({ check: 'address pools', level: 'error', detail: error.message, fix: error.fix })
+    }
   }
   return findings
 }

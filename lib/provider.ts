@@ -5,7 +5,7 @@ import { loadBalancerAddressOf } from './spire.ts'
 import { renderTemplate } from './template.ts'
 import { contextServer, listContexts, requireClusterContexts } from './contexts.ts'
 import { fail } from './errors.ts'
-import { controlPlaneAddress, deleteKindCluster, kindClusters, kubeconfigTurn } from './kind.ts'
+import { controlPlaneAddress, deleteKindCluster, exportKubeconfig, kindClusters, requireDockerNodes } from './kind.ts'
 import { note } from './output.ts'
 import { askChoice, askYesNo } from './prompt.ts'
 import { isDryRun } from './run.ts'
@@ -25,6 +25,7 @@ export async function prepareClusters(wb: Workbook): Promise<Cluster[]> {
 
 async function kindClustersToCreate(wb: Workbook): Promise<Cluster[]> {
   const { east, west } = wb
+  requireDockerNodes()
   const recreate = wb.flags.switches.has('recreate') || truthy(process.env.RECREATE_CLUSTERS)
   const existing = await kindClusters(wb.$)
   // Every question first, then the deletes: nothing is removed while a question is open.
@@ -50,7 +51,7 @@ async function kindClustersToCreate(wb: Workbook): Promise<Cluster[]> {
 // A reused cluster whose context was removed from the kubeconfig gets it back from kind.
 async function restoreContext(cluster: Cluster): Promise<void> {
   if (isDryRun() || (await listContexts()).includes(cluster.context)) return
-  await kubeconfigTurn(() => cluster.$`kind export kubeconfig --name ${cluster.kindName}`)
+  await exportKubeconfig(cluster)
 }
 
 // Existing clusters: both contexts exist and answer, and west's API server address is

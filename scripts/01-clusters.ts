@@ -2,14 +2,16 @@
 // Page: docs/01-clusters.md
 // Two kind clusters on one Docker network ("kind"), so that each reaches the other's
 // containers and LoadBalancer addresses. MetalLB gives each cluster LoadBalancer
-// addresses from its own slice of that network: A.B.<ip space>.200-240.
+// addresses from its own slice of that network: A.B.<ip space>.200-240 on Docker's usual
+// /16 (lib/network.ts carves smaller networks).
 // With CLUSTER_PROVIDER=existing, nothing is created: the two contexts you name are
 // checked instead (lib/provider.ts).
 import { step } from '../lib/step.ts'
 import { versions } from '../lib/defaults.ts'
-import { createKindCluster, kindNetworkGateway, kindNetworkSubnet } from '../lib/kind.ts'
+import { createKindCluster, kindNetwork } from '../lib/kind.ts'
+import { fetchMetallbManifest } from '../lib/metallb.ts'
 import { checkLoadBalancer, prepareClusters } from '../lib/provider.ts'
-import { metallbRange, requirePoolInside } from '../lib/network.ts'
+import { metallbPools } from '../lib/network.ts'
 import { waitForRollout } from '../lib/rollout.ts'
 import { renderTemplate } from '../lib/template.ts'
 import { waitFor } from '../lib/wait.ts'
@@ -20,6 +22,10 @@ const wb = await step('01-clusters', 'two clusters that hand out LoadBalancer ad
   switches: ['recreate'],
   asks: ['provider', 'eastIpSpace', 'westIpSpace', 'eastContext', 'westContext'],
 })
+
+// MetalLB's manifest, fetched first and checked against its pinned sha256: a file that is
+// not the one pinned stops the step before anything is created or applied.
+const metallbManifest = wb.config.values.provider === 'kind' ? await fetchMetallbManifest(wb) : undefined
 
 // Create both clusters at once, or reuse the ones a previous run made.
 const toCreate = await prepareClusters(wb)
@@ -37,16 +43,14 @@ if (wb.config.values.provider === 'existing') {
   await wb.both((cluster) => checkLoadBalancer(wb, cluster))
 } else {
   // The pools are carved out of the kind network, which exists once the first cluster does.
-  const gateway = await kindNetworkGateway(wb.$)
-  const subnet = await kindNetworkSubnet(wb.$)
-  for (const cluster of [wb.east, wb.west]) if (subnet) requirePoolInside(metallbRange(gateway, cluster.ipSpace), subnet, cluster.name)
+  const pools = metallbPools(await kindNetwork(wb.$), [wb.east, wb.west])
 
   await wb.both(async (cluster) => {
-    await cluster.$({ fix: `the manifest is fetched from GitHub: check this machine's network access to ${new URL(versions.metallbManifest).host}` })`kubectl --context=${cluster.context} apply -f ${versions.metallbManifest}`
+    await cluster.$`kubectl --context=${cluster.context} apply -f ${metallbManifest}`
     await waitForRollout(cluster, 'deployment/controller', 'metallb-system', { deadline: 'metallbReady' })
     await waitForRollout(cluster, 'daemonset/speaker', 'metallb-system', { deadline: 'metallbReady' })
 
-    const range = metallbRange(gateway, cluster.ipSpace)
+    const range = pools.get(cluster.name)!
     const pool = wb.handOver(cluster, 'metallb-pool', renderTemplate('metallb-pool.yaml', { POOL_RANGE: range }))
     // MetalLB's admission webhook answers a little after its pods are Ready: retry the apply.
     let refusal = ''

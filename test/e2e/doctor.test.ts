@@ -1,7 +1,7 @@
 // The doctor (make doctor, the body of 00-preflight): every problem at once, quickly.
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { symlinkSync, mkdirSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { Workspace, tail } from './lab.ts'
 
@@ -25,4 +25,80 @@ test('with everything present, the doctor passes and lists each tool\'s version'
   const run = await ws.script('00-preflight')
   assert.equal(run.code, 0, tail(run))
   for (const tool of ['docker', 'docker daemon', 'kind', 'kubectl', 'helm', 'istioctl']) assert.match(run.stdout, new RegExp(`^${tool}\\s+ok\\s`, 'm'), tool)
+})
+
+// The lab's docker plays the CLI release LAB_DOCKER_VERSION names. With the daemon silent,
+// `docker info --format` prints its template over empty server info: 27.5.1 exits 0, 28.1+
+// exits 1 (docker/cli cli/command/system/info.go). The doctor must see a silent daemon in both.
+for (const version of ['27.5.1', '28.1.1']) {
+  test(`a stopped Docker fails the doctor with "start Docker", with a ${version} CLI`, async () => {
+    const env = { LAB_DOCKER_VERSION: version }
+    ws.setFaults({ dockerDown: true })
+    try {
+      const info = await ws.run('docker', ['info', '--format', '{{.ServerVersion}} {{.MemTotal}}'], { env })
+      assert.equal(info.stdout, ' 0\n')
+      assert.equal(info.code, version === '27.5.1' ? 0 : 1)
+      assert.match(info.stderr, /Cannot connect to the Docker daemon/)
+      const run = await ws.script('00-preflight', [], { env })
+      assert.notEqual(run.code, 0)
+      assert.match(run.stdout, /docker daemon\s+ERROR\s+not answering/)
+      assert.match(run.stdout, /fix: start Docker/)
+      assert.doesNotMatch(run.stdout, /server 0/)
+      assert.doesNotMatch(run.stdout, /docker memory/)
+      assert.match(run.stderr, /to fix first: .*docker daemon/)
+    } finally {
+      ws.clearFaults()
+    }
+  })
+
+  test(`a socket this user may not open gets its own fix, with a ${version} CLI`, async () => {
+    ws.setFaults({ dockerSocketDenied: true })
+    try {
+      const run = await ws.script('00-preflight', [], { env: { LAB_DOCKER_VERSION: version } })
+      assert.notEqual(run.code, 0)
+      assert.match(run.stdout, /docker daemon\s+ERROR\s+permission denied on Docker's socket unix:\/\/\/var\/run\/docker\.sock/)
+      assert.match(run.stdout, /fix: add yourself to the docker group \(sudo usermod -aG docker \$USER\)/)
+      assert.doesNotMatch(run.stdout, /start Docker/)
+    } finally {
+      ws.clearFaults()
+    }
+  })
+}
+
+test('a slow docker info (Docker Desktop runs its CLI plugins) is waited for and reported as slow, not down', async () => {
+  ws.setFaults({ dockerInfoSeconds: 3.5 })
+  try {
+    const run = await ws.script('00-preflight')
+    assert.equal(run.code, 0, tail(run))
+    assert.match(run.stdout, /docker daemon\s+WARN\s+server 27\.5\.1, but docker info took \d+\.\ds/)
+    assert.match(run.stdout, /slow, not down/)
+    assert.match(run.stdout, /docker memory\s+ok/)
+    // Given less time than it needs, it is an error that says how to give it more.
+    const hurried = await ws.script('00-preflight', [], { env: { WAIT_DOCKER_INFO_SECONDS: '1' } })
+    assert.notEqual(hurried.code, 0)
+    assert.match(hurried.stdout, /docker daemon\s+ERROR\s+docker info did not finish within 1s/)
+    assert.match(hurried.stdout, /WAIT_DOCKER_INFO_SECONDS=<seconds>/)
+  } finally {
+    ws.clearFaults()
+  }
+})
+
+test('kind on Podman is refused up front, with the reason: asked for, or through a docker that is Podman\'s', async () => {
+  const asked = await ws.make('demo', { env: { KIND_EXPERIMENTAL_PROVIDER: 'podman' } })
+  assert.notEqual(asked.code, 0)
+  assert.match(asked.stdout, /kind provider\s+ERROR\s+KIND_EXPERIMENTAL_PROVIDER=podman: kind would run the clusters on podman, which the workbook does not support: .*\.IPAM/)
+  assert.match(asked.stdout, /CLUSTER_PROVIDER=existing/)
+  assert.deepEqual(ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create'), [])
+  // Step 01 alone refuses it too, before any cluster is created.
+  const alone = await ws.make('01', { env: { KIND_EXPERIMENTAL_PROVIDER: 'podman' } })
+  assert.notEqual(alone.code, 0)
+  assert.match(alone.stderr, /KIND_EXPERIMENTAL_PROVIDER=podman makes kind run the clusters on podman/)
+  assert.deepEqual(ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create'), [])
+  // podman-docker's `docker` answers `docker -v` as Podman; kind then picks Podman by itself.
+  const bin = join(ws.root, 'bin-podman-docker')
+  mkdirSync(bin)
+  writeFileSync(join(bin, 'docker'), '#!/bin/sh\n[ "$1" = --version ] && { echo "podman version 5.4.0"; exit 0; }\necho "Error: unknown flag" >&2; exit 125\n', { mode: 0o755 })
+  const podman = await ws.script('00-preflight', [], { env: { PATH: `${bin}:${ws.env.PATH}` } })
+  assert.notEqual(podman.code, 0)
+  assert.match(podman.stdout, /kind provider\s+ERROR\s+docker is not Docker's \("podman version 5\.4\.0"\), so kind would run the clusters on Podman/)
 })

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { appliedRecords, type AppliedRecord } from '../lab/src/applied.ts'
 import { defaultExistingClusters, setUpExistingClusters, type ExistingClusterSpec } from '../lab/src/existing.ts'
 import type { Faults } from '../lab/src/faults.ts'
+import { writeStandInManifest } from '../lab/src/metallb.ts'
 import type { ClusterState, DockerState } from '../lab/src/model.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -69,6 +70,9 @@ export class Workspace {
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'))
     if (existsSync(join(repoRoot, '.cache'))) symlinkSync(join(repoRoot, '.cache'), join(this.dir, '.cache'))
+    // The lab has no network: step 01 fetches the lab's stand-in for the pinned MetalLB
+    // manifest, through the settings a user pins another release or a mirror with.
+    const metallb = writeStandInManifest(join(this.root, 'metallb'))
     this.env = {
       PATH: [join(this.dir, 'test', 'lab', 'bin'), nodeBin, '/usr/bin', '/bin'].join(':'),
       HOME: this.home,
@@ -79,6 +83,8 @@ export class Workspace {
       CI: 'true',
       LANG: 'C.UTF-8',
       TMPDIR: tmpdir(),
+      METALLB_MANIFEST_URL: metallb.url,
+      METALLB_MANIFEST_SHA256: metallb.sha256,
       ...options.env,
     }
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, poolFinding, versionFinding } from '../../lib/doctor.ts'
+import { dockerDaemonFindings, dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, nodeProviderFinding, poolFinding, versionFinding } from '../../lib/doctor.ts'
 import { findOnPath, missingTools, requireTools } from '../../lib/tools.ts'
 
 const said = (output: string | undefined) => ({ missing: false as const, output })
@@ -40,12 +40,77 @@ test('memory and inotify limits warn with the fix', () => {
   assert.equal(inotifyFinding(512, 524288).level, 'ok')
 })
 
+const kindNet = { name: 'kind', subnet: '172.18.0.0/16', gateway: '172.18.0.1' }
+const clusters = [{ name: 'east', ipSpace: 254 }, { name: 'west', ipSpace: 255 }]
+
 test('an address in use inside a pool is an error naming the pool', () => {
-  const finding = poolFinding('172.18.0.1', { east: 254, west: 255 }, ['172.18.0.2', '172.18.255.210', '172.18.254.199'])
+  const finding = poolFinding(kindNet, clusters, ['172.18.0.2', '172.18.255.210', '172.18.254.199'])
   assert.equal(finding.level, 'error')
   assert.match(finding.detail, /172\.18\.255\.210 \(west's pool\)/)
   assert.doesNotMatch(finding.detail, /254\.199/)
-  assert.equal(poolFinding('172.18.0.1', { east: 254, west: 255 }, ['172.18.0.2']).level, 'ok')
+  assert.equal(poolFinding(kindNet, clusters, ['172.18.0.2']).level, 'ok')
+})
+
+test('the pools are carved from the network the doctor sees, or it says why they cannot be', () => {
+  const small = poolFinding({ name: 'kind', subnet: '10.89.0.0/24', gateway: '10.89.0.1' }, clusters, ['10.89.0.2', '10.89.0.225'])
+  assert.equal(small.level, 'error')
+  assert.match(small.detail, /10\.89\.0\.225 \(west's pool\)/)
+  assert.equal(poolFinding({ name: 'kind', subnet: '10.89.0.0/24', gateway: '10.89.0.1' }, clusters, []).detail, 'east 10.89.0.200-10.89.0.219, west 10.89.0.220-10.89.0.239')
+  const tiny = poolFinding({ name: 'kind', subnet: '10.89.0.0/26', gateway: '10.89.0.1' }, clusters, [])
+  assert.equal(tiny.level, 'error')
+  assert.match(tiny.detail, /smaller than a \/24/)
+})
+
+// What `docker info --format '{{.ServerVersion}} {{.MemTotal}}'` prints (docker/cli
+// cli/command/system/info.go): the template over empty server info when the daemon is silent.
+const silent = 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n'
+const denied = 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/info": dial unix /var/run/docker.sock: connect: permission denied\n'
+
+test('a silent daemon is "not answering" with a 27.x CLI (exit 0) and a 28.1+ CLI (exit 1) alike', () => {
+  for (const exitCode of [0, 1]) {
+    const [finding, ...rest] = dockerDaemonFindings({ stdout: ' 0\n', stderr: silent, exitCode, seconds: 0.2 }, 30)
+    assert.equal(finding!.level, 'error', `exit ${exitCode}`)
+    assert.match(finding!.detail, /^not answering \(docker info: Cannot connect to the Docker daemon/)
+    assert.match(finding!.fix ?? '', /start Docker/)
+    assert.deepEqual(rest, [], 'no memory row for a daemon that did not answer')
+  }
+})
+
+test('a refused socket has its own fix, not "start Docker"', () => {
+  for (const exitCode of [0, 1]) {
+    const [finding] = dockerDaemonFindings({ stdout: ' 0\n', stderr: denied, exitCode, seconds: 0.1 }, 30)
+    assert.equal(finding!.level, 'error')
+    assert.match(finding!.detail, /permission denied on Docker's socket unix:\/\/\/var\/run\/docker\.sock/)
+    assert.match(finding!.fix ?? '', /usermod -aG docker/)
+    assert.doesNotMatch(finding!.fix ?? '', /start Docker/)
+  }
+})
+
+test('a running daemon is ok, a slow one a warning (not down), one past the deadline an error', () => {
+  const [fine, memory] = dockerDaemonFindings({ stdout: '27.5.1 17179869184\n', stderr: '', exitCode: 0, seconds: 0.4 }, 30)
+  assert.deepEqual(fine, { check: 'docker daemon', level: 'ok', detail: 'server 27.5.1' })
+  assert.equal(memory!.check, 'docker memory')
+  const [slow] = dockerDaemonFindings({ stdout: '28.1.1 17179869184\n', stderr: '', exitCode: 0, seconds: 7.5 }, 30)
+  assert.equal(slow!.level, 'warn')
+  assert.match(slow!.detail, /server 28\.1\.1, but docker info took 7\.5s/)
+  assert.match(slow!.fix ?? '', /slow, not down/)
+  const [gone] = dockerDaemonFindings({ stdout: '', stderr: '', exitCode: 1, seconds: 30.1 }, 30)
+  assert.equal(gone!.level, 'error')
+  assert.match(gone!.detail, /did not finish within 30s/)
+  assert.match(gone!.fix ?? '', /WAIT_DOCKER_INFO_SECONDS/)
+})
+
+test('kind on Podman or nerdctl is refused with the reason, whether asked for or taken for Docker', () => {
+  for (const provider of ['podman', 'nerdctl', 'finch']) {
+    const finding = nodeProviderFinding(provider, 'Docker version 27.5.1, build 9f9e405')
+    assert.equal(finding?.level, 'error')
+    assert.match(finding!.detail, new RegExp(`KIND_EXPERIMENTAL_PROVIDER=${provider}.*\\.IPAM`))
+    assert.match(finding!.fix ?? '', /CLUSTER_PROVIDER=existing/)
+  }
+  assert.match(nodeProviderFinding(undefined, 'podman version 5.4.0')?.detail ?? '', /docker is not Docker's \("podman version 5\.4\.0"\), so kind would run the clusters on Podman/)
+  assert.equal(nodeProviderFinding(undefined, 'Docker version 28.1.1, build 4eba377'), undefined)
+  assert.equal(nodeProviderFinding('docker', 'Docker version 28.1.1, build 4eba377'), undefined)
+  assert.equal(nodeProviderFinding(undefined, undefined), undefined)
 })
 
 test('the table lists every finding, and the fix under each problem', () => {

@@ -23,7 +23,7 @@ export function admit(world: World, state: ClusterState, info: KindInfo, obj: Ob
     const hook = `${info.kind.toLowerCase()}validationwebhook.metallb.io`
     const ready = metallbReadiness(world, state).at + scaled('metallbWebhook')
     if (!find(state, 'apps', 'Deployment', 'metallb-system', 'controller') || now < ready) {
-      return `Error from server (InternalError): error when ${action} "${source}": Internal error occurred: failed calling webhook "${hook}": failed to call webhook: Post "https://webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-${info.kind.toLowerCase()}?timeout=10s": dial tcp 10.96.42.17:443: connect: connection refused`
+      return `Error from server (InternalError): error when ${action} "${source}": Internal error occurred: failed calling webhook "${hook}": failed to call webhook: Post "https://metallb-webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-${info.kind.toLowerCase()}?timeout=10s": dial tcp 10.96.42.17:443: connect: connection refused`
     }
     const denied = validateMetallb(obj, list(state, 'metallb.io', 'IPAddressPool').map((s) => s.obj))
     if (denied) return `Error from server (Forbidden): error when ${action} "${source}": ${denied}`

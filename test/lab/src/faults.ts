@@ -1,5 +1,7 @@
 // Faults a test injects by writing $LAB_STATE/faults.json, read afresh by every command:
 //   {"dockerDown": true}            the Docker daemon does not answer (and so no kind node does)
+//   {"dockerSocketDenied": true}    this user may not open Docker's socket (not in the docker group)
+//   {"dockerInfoSeconds": 4}        `docker info` takes this many real seconds (Docker Desktop runs its CLI plugins)
 //   {"helmFailOnce": true}          the next `helm upgrade` fails once, as on a flaky API server
 //   {"lbNeverAssigned": true}       MetalLB never assigns a LoadBalancer address
 //   {"bundleGarbage": true}         `spire-server bundle show` prints garbage
@@ -20,6 +22,8 @@ export interface FailRule {
 
 export interface Faults {
   dockerDown?: boolean
+  dockerSocketDenied?: boolean
+  dockerInfoSeconds?: number
   helmFailOnce?: boolean
   lbNeverAssigned?: boolean
   bundleGarbage?: boolean

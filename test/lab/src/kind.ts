@@ -6,8 +6,9 @@ import { parse as parseYaml, stringify } from 'yaml'
 import { flag, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from './args.ts'
 import { applyObject, reconcile } from './controllers.ts'
 import { faults } from './faults.ts'
-import { kubeconfigFiles, removeKindEntry, writeKindEntry } from './kubeconfig.ts'
+import { createTries, KindLockError, kubeconfigFiles, removeKindEntry, writeKindEntry } from './kubeconfig.ts'
 import { builtinKinds, loadWorld, readCluster, readDocker, updateDocker, writeCluster, type ClusterState, type Obj } from './model.ts'
+import { intToIp, parseRange } from './metallb.ts'
 import { namespace, serviceAccount, workload } from './objects.ts'
 import { files, stateDir, ToolExit } from './state.ts'
 import { scaled, sleep } from './timing.ts'
@@ -35,8 +36,12 @@ function kubeconfigEntry(state: ClusterState) {
 }
 
 function requireDocker(action: string): void {
-  if (faults().dockerDown) {
-    throw new ToolExit(1, `ERROR: ${action}: command "docker ps -a --filter label=io.x-k8s.kind.cluster --format '{{.Label "io.x-k8s.kind.cluster"}}'" failed with error: exit status 1\nCommand Output: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`)
+  const { dockerDown, dockerSocketDenied } = faults()
+  if (dockerDown || dockerSocketDenied) {
+    const said = dockerDown
+      ? 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
+      : 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/containers/json?all=1": dial unix /var/run/docker.sock: connect: permission denied'
+    throw new ToolExit(1, `ERROR: ${action}: command "docker ps -a --filter label=io.x-k8s.kind.cluster --format '{{.Label "io.x-k8s.kind.cluster"}}'" failed with error: exit status 1\nCommand Output: ${said}`)
   }
 }
 
@@ -94,18 +99,28 @@ async function createCluster(name: string, configFile: string | undefined, image
   if (readCluster(clusterName)?.existing) {
     throw new ToolExit(70, `lab: the lab keeps one cluster per name, and "${clusterName}" is an existing (non-kind) cluster in this lab state`)
   }
+  // kind puts its nodes on the network KIND_EXPERIMENTAL_DOCKER_NETWORK names, else "kind"
+  // (pkg/cluster/internal/providers/docker/provider.go), and creates it when it is missing
+  // with an IPv6 subnet of its own and the IPv4 subnet Docker's IPAM picks from its default
+  // address pools (network.go), which LAB_DOCKER_SUBNET plays (default 172.18.0.0/16).
+  const networkName = process.env.KIND_EXPERIMENTAL_DOCKER_NETWORK || 'kind'
+  const subnet = process.env.LAB_DOCKER_SUBNET || '172.18.0.0/16'
+  const range = parseRange(subnet)
+  if (typeof range === 'string' || !subnet.includes('/')) throw new ToolExit(70, `lab: LAB_DOCKER_SUBNET="${subnet}" is not an IPv4 subnet (a.b.c.d/n)`)
   let claimed = false
   updateDocker((docker) => {
     if (Object.values(docker.containers).some((c) => c.cluster === clusterName)) return
     claimed = true
-    if (!docker.networks.kind) {
-      docker.networks.kind = { id: randomBytes(32).toString('hex'), subnet: '172.18.0.0/16', gateway: '172.18.0.1', subnet6: 'fc00:f853:ccd:e793::/64', gateway6: 'fc00:f853:ccd:e793::1', created: Date.now() }
+    const network = docker.networks[networkName] ??= {
+      id: randomBytes(32).toString('hex'), subnet: `${intToIp(range[0])}/${subnet.split('/')[1]}`, gateway: intToIp(range[0] + 1),
+      subnet6: 'fc00:f853:ccd:e793::/64', gateway6: 'fc00:f853:ccd:e793::1', created: Date.now(),
     }
-    const used = new Set(Object.values(docker.containers).map((c) => c.ip))
+    const [start] = parseRange(network.subnet) as [number, number]
+    const used = new Set(Object.values(docker.containers).filter((c) => (c.network ?? 'kind') === networkName).map((c) => c.ip))
     let host = 2
-    while (used.has(`172.18.0.${host}`)) host++
+    while (used.has(intToIp(start + host))) host++
     const id = randomBytes(32).toString('hex')
-    docker.containers[id] = { name: `${clusterName}-control-plane`, id, image: nodeImage, cluster: clusterName, ip: `172.18.0.${host}`, ipv6: `fc00:f853:ccd:e793::${host}`, created: Date.now() }
+    docker.containers[id] = { name: `${clusterName}-control-plane`, id, image: nodeImage, cluster: clusterName, network: networkName, ip: intToIp(start + host), ipv6: `fc00:f853:ccd:e793::${host}`, created: Date.now() }
   })
   if (!claimed) throw new ToolExit(1, `ERROR: failed to create cluster: node(s) already exist for a cluster with the name "${clusterName}"`)
   err(`Creating cluster "${clusterName}" ...\n ✓ Ensuring node image (${nodeImage}) 🖼\n ✓ Preparing nodes 📦`)
@@ -128,12 +143,17 @@ async function createCluster(name: string, configFile: string | undefined, image
   }
   reconcile(loadWorld(), state, now - scaled(30))
   writeCluster(state)
-  if (faults().kindLockLost === clusterName) {
-    const file = kubeconfigFiles(undefined, process.env)[0]
-    throw new ToolExit(1, ` ✗ Writing configuration 📜\nERROR: failed to create cluster: failed to lock config file: open ${file}.lock: file exists`)
+  err(' ✓ Writing configuration 📜\n ✓ Starting control-plane 🕹️\n ✓ Installing CNI 🔌\n ✓ Installing StorageClass 💾')
+  // The kubeconfig is written last, under kind's lock; a create that cannot take it leaves
+  // the cluster running (create.go returns without deleting it).
+  try {
+    if (faults().kindLockLost === clusterName) throw new KindLockError(`failed to lock config file: open ${kubeconfigFiles(undefined, process.env)[0]}.lock: file exists`)
+    writeKindEntry(kubeconfigEntry(state), process.env, createTries)
+  } catch (error) {
+    if (error instanceof KindLockError) throw new ToolExit(1, `ERROR: failed to create cluster: ${error.message}`)
+    throw error
   }
-  writeKindEntry(kubeconfigEntry(state))
-  err(` ✓ Writing configuration 📜\n ✓ Starting control-plane 🕹️\n ✓ Installing CNI 🔌\n ✓ Installing StorageClass 💾\nSet kubectl context to "kind-${clusterName}"\nYou can now use your cluster with:\n\nkubectl cluster-info --context kind-${clusterName}\n\nHave a nice day! 👋`)
+  err(`Set kubectl context to "kind-${clusterName}"\nYou can now use your cluster with:\n\nkubectl cluster-info --context kind-${clusterName}\n\nHave a nice day! 👋`)
 }
 
 async function deleteCluster(name: string): Promise<void> {
@@ -151,11 +171,21 @@ async function deleteCluster(name: string): Promise<void> {
   // An existing (non-kind) cluster of the same name is none of kind's business.
   const file = files.cluster(stateDir(), name)
   if (existsSync(file) && !readCluster(name)?.existing) unlinkSync(file)
-  removeKindEntry(`kind-${name}`)
+  // The kubeconfig first; a lock kind cannot take is logged, the nodes go anyway, and the
+  // command then fails (pkg/cluster/internal/delete/delete.go).
+  let lockError: KindLockError | undefined
+  try {
+    removeKindEntry(`kind-${name}`)
+  } catch (error) {
+    if (!(error instanceof KindLockError)) throw error
+    lockError = error
+    err(`ERROR: failed to update kubeconfig: ${error.message}`)
+  }
   if (removed) {
     await sleep(scaled('kindDeleteCluster'))
     err(`Deleted nodes: ["${name}-control-plane"]`)
   }
+  if (lockError) throw new ToolExit(1, `ERROR: failed to delete cluster "${name}": ${lockError.message}`)
 }
 
 function requireCluster(name: string): ClusterState {
@@ -234,7 +264,12 @@ async function main(argv: string[]): Promise<number> {
     requireDocker('failed to export kubeconfig')
     const state = requireCluster(name)
     await sleep(scaled('kindExportKubeconfig'))
-    writeKindEntry(kubeconfigEntry(state))
+    try {
+      writeKindEntry(kubeconfigEntry(state))
+    } catch (error) {
+      if (error instanceof KindLockError) throw new ToolExit(1, `ERROR: ${error.message}`)
+      throw error
+    }
     err(`Set kubectl context to "kind-${name}"`)
     return 0
   }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { parse, stringify } from 'yaml'
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { withLock } from './state.ts'
 
@@ -70,36 +70,70 @@ function save(file: string, doc: KubeconfigDoc): void {
   renameSync(temp, file)
 }
 
-// kind writes into the first file of KUBECONFIG, under a lock of its own name.
-export function writeKindEntry(entry: { name: string; server: string; ca: string; cert: string; key: string }, env: NodeJS.ProcessEnv = process.env): string {
+// kind's own lock (pkg/cluster/internal/kubeconfig/internal/kubeconfig/lock.go, v0.29.0
+// to v0.32.0): <file>.lock made with O_CREATE|O_EXCL, removed after the write, and never
+// broken however old it is (unlike the lab's own locks). `kind create cluster` tries four
+// times, 0, 1, 50 and 100 ms apart (pkg/cluster/internal/create/create.go); export and
+// delete try once.
+export class KindLockError extends Error {}
+
+const pause = new Int32Array(new SharedArrayBuffer(4))
+export const createTries = [0, 1, 50, 100]
+
+function kindLocked(file: string, tries: number[], work: () => void): void {
+  const lock = `${file}.lock`
+  mkdirSync(dirname(lock), { recursive: true })
+  for (const wait of tries) {
+    Atomics.wait(pause, 0, 0, wait)
+    let fd: number
+    try {
+      fd = openSync(lock, 'wx', 0)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      continue
+    }
+    closeSync(fd)
+    try {
+      return work()
+    } finally {
+      rmSync(lock, { force: true })
+    }
+  }
+  throw new KindLockError(`failed to lock config file: open ${lock}: file exists`)
+}
+
+// kind writes into the first file of KUBECONFIG, under its own lock.
+export function writeKindEntry(entry: { name: string; server: string; ca: string; cert: string; key: string }, env: NodeJS.ProcessEnv = process.env, tries = [0]): string {
   const file = kubeconfigFiles(undefined, env)[0]!
-  addEntries(file, [{ ...entry, user: { 'client-certificate-data': entry.cert, 'client-key-data': entry.key } }], entry.name)
+  kindLocked(file, tries, () => upsertEntries(file, [{ ...entry, user: { 'client-certificate-data': entry.cert, 'client-key-data': entry.key } }], entry.name))
   return file
 }
 
 // Entries of any shape (kind's, or an existing cluster's as its cloud's CLI writes them)
 // into one file: a cluster, a context and a user of the same name each.
 export function addEntries(file: string, entries: Array<{ name: string; server: string; ca: string; user: Record<string, unknown> }>, current?: string): void {
-  withLock(file, () => {
-    const doc = load(file)
-    doc.apiVersion ??= 'v1'
-    doc.kind ??= 'Config'
-    doc.preferences ??= {}
-    const upsert = <T extends { name: string }>(list: T[] | undefined, item: T): T[] => [...(list ?? []).filter((i) => i?.name !== item.name), item]
-    for (const entry of entries) {
-      doc.clusters = upsert(doc.clusters, { name: entry.name, cluster: { 'certificate-authority-data': entry.ca, server: entry.server } })
-      doc.contexts = upsert(doc.contexts, { name: entry.name, context: { cluster: entry.name, user: entry.name } })
-      doc.users = upsert(doc.users, { name: entry.name, user: entry.user })
-    }
-    if (current !== undefined) doc['current-context'] = current
-    save(file, doc)
-  })
+  withLock(file, () => upsertEntries(file, entries, current))
+}
+
+function upsertEntries(file: string, entries: Array<{ name: string; server: string; ca: string; user: Record<string, unknown> }>, current?: string): void {
+  const doc = load(file)
+  doc.apiVersion ??= 'v1'
+  doc.kind ??= 'Config'
+  doc.preferences ??= {}
+  const upsert = <T extends { name: string }>(list: T[] | undefined, item: T): T[] => [...(list ?? []).filter((i) => i?.name !== item.name), item]
+  for (const entry of entries) {
+    doc.clusters = upsert(doc.clusters, { name: entry.name, cluster: { 'certificate-authority-data': entry.ca, server: entry.server } })
+    doc.contexts = upsert(doc.contexts, { name: entry.name, context: { cluster: entry.name, user: entry.name } })
+    doc.users = upsert(doc.users, { name: entry.name, user: entry.user })
+  }
+  if (current !== undefined) doc['current-context'] = current
+  save(file, doc)
 }
 
 export function removeKindEntry(name: string, env: NodeJS.ProcessEnv = process.env): void {
   for (const file of kubeconfigFiles(undefined, env)) {
     if (!existsSync(file)) continue
-    withLock(file, () => {
+    kindLocked(file, [0], () => {
       const doc = load(file)
       const before = JSON.stringify(doc)
       doc.clusters = (doc.clusters ?? []).filter((c) => c?.name !== name)

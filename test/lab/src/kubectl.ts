@@ -1,4 +1,4 @@
-// `kubectl`: apply (files, URLs, stdin; -l; -n), get (-o json|yaml|name|wide|jsonpath),
+// `kubectl`: apply (files, stdin; -l; -n), get (-o json|yaml|name|wide|jsonpath),
 // patch, label, annotate, delete, create namespace, wait, rollout status, exec (spire-server
 // and curl inside the pods), describe, logs, version, cluster-info; `config ...` goes to the
 // real kubectl further down PATH.
@@ -14,7 +14,6 @@ import { applyObject, deleteObject, kubeletVersion, podReadiness, present, recon
 import { request } from './istio.ts'
 import { jsonpath as jsonpathOf } from './jsonpath.ts'
 import { contextNames, kubeconfigFiles, resolveContext } from './kubeconfig.ts'
-import { manifestUrl, metallbManifest } from './metallb.ts'
 import {
   apiServer, clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
   type ClusterState, type KindInfo, type Obj, type Stored, type World,
@@ -286,11 +285,9 @@ function readSources(p: Parsed, recursive: boolean): Source[] {
       }
       sources.push({ source: 'STDIN', docs: parse(text, 'STDIN') })
     } else if (/^https?:\/\//.test(name)) {
-      if (name !== manifestUrl) {
-        const host = new URL(name).hostname
-        throw new ToolExit(1, `error: unable to read URL "${name}", server reported: Get "${name}": dial tcp: lookup ${host} on 127.0.0.53:53: server misbehaving`)
-      }
-      sources.push({ source: name, docs: metallbManifest() })
+      // The lab has no network: kubectl reads a URL as a real one does without one.
+      const host = new URL(name).hostname
+      throw new ToolExit(1, `error: unable to read URL "${name}", server reported: Get "${name}": dial tcp: lookup ${host} on 127.0.0.53:53: server misbehaving`)
     } else fromPath(name, true)
   }
   for (const { source, docs } of sources) {

@@ -1,50 +1,87 @@
-// MetalLB v0.13.11 as kubectl would get it from the pinned release URL (the lab has no
-// network: it knows this one manifest), its address pools, and its admission webhook.
+// MetalLB v0.14.9, the release the workbook pins (lib/defaults.ts), as the lab stands it in:
+// the kinds, names and images of its config/manifests/metallb-native.yaml (metallb/metallb
+// v0.14.9), without the CRDs' schemas or the RBAC rules. The lab has no network, so the
+// tests hand the workbook this stand-in through METALLB_MANIFEST_URL (a file: URL) and
+// METALLB_MANIFEST_SHA256, as a user pins another release or a mirror; kubectl then
+// applies it from the file like any other. Also its address pools and admission webhook.
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { stringify } from 'yaml'
 import type { Obj } from './model.ts'
 import { crd, namespace, podTemplate, service, serviceAccount } from './objects.ts'
 
-export const manifestUrl = 'https://raw.githubusercontent.com/metallb/metallb/v0.13.11/config/manifests/metallb-native.yaml'
-const image = (name: string) => `quay.io/metallb/${name}:v0.13.11`
+export const release = 'v0.14.9'
+const image = (name: string) => `quay.io/metallb/${name}:${release}`
 
 export function metallbManifest(): Obj[] {
   const ns = 'metallb-system'
   const labels = (component: string) => ({ app: 'metallb', component })
+  const binding = (kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, role: string, account: string): Obj => ({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name, ...(kind === 'RoleBinding' ? { namespace: ns } : {}), labels: { app: 'metallb' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: kind === 'RoleBinding' ? 'Role' : 'ClusterRole', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: account, namespace: ns }],
+  })
   return [
     namespace(ns, { 'pod-security.kubernetes.io/audit': 'privileged', 'pod-security.kubernetes.io/enforce': 'privileged', 'pod-security.kubernetes.io/warn': 'privileged' }),
-    crd('metallb.io', 'AddressPool', 'addresspools', 'Namespaced', ['v1beta1', 'v1beta2']),
     crd('metallb.io', 'BFDProfile', 'bfdprofiles', 'Namespaced', ['v1beta1']),
     crd('metallb.io', 'BGPAdvertisement', 'bgpadvertisements', 'Namespaced', ['v1beta1']),
-    crd('metallb.io', 'BGPPeer', 'bgppeers', 'Namespaced', ['v1beta2', 'v1beta1']),
+    crd('metallb.io', 'BGPPeer', 'bgppeers', 'Namespaced', ['v1beta1', 'v1beta2']),
     crd('metallb.io', 'Community', 'communities', 'Namespaced', ['v1beta1']),
     crd('metallb.io', 'IPAddressPool', 'ipaddresspools', 'Namespaced', ['v1beta1']),
     crd('metallb.io', 'L2Advertisement', 'l2advertisements', 'Namespaced', ['v1beta1']),
+    crd('metallb.io', 'ServiceL2Status', 'servicel2statuses', 'Namespaced', ['v1beta1']),
     serviceAccount('controller', ns, labels('controller')),
     serviceAccount('speaker', ns, labels('speaker')),
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'controller', namespace: ns, labels: { app: 'metallb' } }, rules: [] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-lister', namespace: ns, labels: { app: 'metallb' } }, rules: [] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'metallb-system:controller', labels: { app: 'metallb' } }, rules: [] },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'metallb-system:speaker', labels: { app: 'metallb' } }, rules: [] },
+    binding('RoleBinding', 'controller', 'controller', 'controller'),
+    binding('RoleBinding', 'pod-lister', 'pod-lister', 'speaker'),
+    binding('ClusterRoleBinding', 'metallb-system:controller', 'metallb-system:controller', 'controller'),
+    binding('ClusterRoleBinding', 'metallb-system:speaker', 'metallb-system:speaker', 'speaker'),
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'metallb-excludel2', namespace: ns }, data: { 'excludel2.yaml': 'announcedInterfacesToExclude: ["^docker.*", "^cbr.*", "^dummy.*", "^virbr.*", "^lxcbr.*", "^veth.*", "^lo$", "^cali.*", "^tunl.*", "^flannel.*", "^kube-ipvs.*", "^cni.*", "^nodelocaldns.*"]\n' } },
-    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-server-cert', namespace: ns } },
-    service('webhook-service', ns, labels('controller'), [{ name: 'webhook', port: 443, targetPort: 9443 }]),
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'metallb-webhook-cert', namespace: ns } },
+    service('metallb-webhook-service', ns, { component: 'controller' }, [{ name: 'webhook', port: 443, targetPort: 9443 }]),
     {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'controller', namespace: ns, labels: labels('controller') },
       spec: {
         revisionHistoryLimit: 3, selector: { matchLabels: labels('controller') },
-        template: podTemplate(labels('controller'), [{ name: 'controller', image: image('controller'), args: ['--port=7472', '--log-level=info'], ports: [{ containerPort: 7472, name: 'monitoring' }, { containerPort: 9443, name: 'webhook-server', protocol: 'TCP' }] }], { spec: { serviceAccountName: 'controller' } }),
+        template: podTemplate(labels('controller'), [{ name: 'controller', image: image('controller'), args: ['--port=7472', '--log-level=info', '--tls-min-version=VersionTLS12'], ports: [{ containerPort: 7472, name: 'monitoring' }, { containerPort: 9443, name: 'webhook-server', protocol: 'TCP' }] }], { spec: { serviceAccountName: 'controller' } }),
       },
     },
     {
       apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'speaker', namespace: ns, labels: labels('speaker') },
       spec: {
         selector: { matchLabels: labels('speaker') },
-        template: podTemplate(labels('speaker'), [{ name: 'speaker', image: image('speaker'), args: ['--port=7472', '--log-level=info'], ports: [{ containerPort: 7472, name: 'monitoring' }] }], { spec: { serviceAccountName: 'speaker', hostNetwork: true } }),
+        template: podTemplate(labels('speaker'), [{ name: 'speaker', image: image('speaker'), args: ['--port=7472', '--log-level=info'], ports: [{ containerPort: 7472, name: 'monitoring' }, { containerPort: 7946, name: 'memberlist-tcp' }, { containerPort: 7946, name: 'memberlist-udp', protocol: 'UDP' }] }], { spec: { serviceAccountName: 'speaker', hostNetwork: true } }),
       },
     },
     {
       apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingWebhookConfiguration', metadata: { name: 'metallb-webhook-configuration' },
-      webhooks: ['ipaddresspoolvalidationwebhook', 'l2advertisementvalidationwebhook', 'bgppeersvalidationwebhook', 'bgpadvertisementvalidationwebhook', 'communityvalidationwebhook', 'bfdprofilevalidationwebhook']
-        .map((name) => ({ name: `${name}.metallb.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', clientConfig: { service: { name: 'webhook-service', namespace: ns } } })),
+      webhooks: ['bgppeersvalidationwebhook', 'bfdprofilevalidationwebhook', 'bgpadvertisementvalidationwebhook', 'communityvalidationwebhook', 'ipaddresspoolvalidationwebhook', 'l2advertisementvalidationwebhook']
+        .map((name) => ({ name: `${name}.metallb.io`, admissionReviewVersions: ['v1'], sideEffects: 'None', failurePolicy: 'Fail', clientConfig: { service: { name: 'metallb-webhook-service', namespace: ns } } })),
     },
   ]
+}
+
+// The stand-in as a file (YAML documents, as the release's manifest is), its file: URL and
+// sha256: what a test, or a person using the lab by hand, sets METALLB_MANIFEST_URL and
+// METALLB_MANIFEST_SHA256 to.
+export function writeStandInManifest(dir: string): { file: string; url: string; sha256: string } {
+  mkdirSync(dir, { recursive: true })
+  const file = resolve(join(dir, 'metallb-native.yaml'))
+  const text = metallbManifest().map((doc) => stringify(doc)).join('---\n')
+  writeFileSync(file, text)
+  return { file, url: pathToFileURL(file).href, sha256: createHash('sha256').update(text).digest('hex') }
+}
+
+// node test/lab/src/metallb.ts <folder>: write it and print the two settings.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const { url, sha256 } = writeStandInManifest(process.argv[2] ?? process.env.LAB_STATE ?? '.')
+  process.stdout.write(`export METALLB_MANIFEST_URL=${url}\nexport METALLB_MANIFEST_SHA256=${sha256}\n`)
 }
 
 function ipToInt(ip: string): number | undefined {

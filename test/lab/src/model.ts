@@ -84,6 +84,7 @@ export interface Container {
   id: string
   image: string
   cluster: string
+  network?: string                 // the Docker network it is on (kind's: "kind" unless KIND_EXPERIMENTAL_DOCKER_NETWORK)
   ip: string
   ipv6: string
   created: number

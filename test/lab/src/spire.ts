@@ -5,6 +5,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
+import { parseRange } from './metallb.ts'
 import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type Obj, type Release, type World } from './model.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { scaled } from './timing.ts'
@@ -229,14 +230,18 @@ export function bundleEndpoint(world: World, b: ClusterState): { url?: string; a
   if (!lb.address || !Number.isFinite(lb.at)) return { at: Infinity, problem: `spire-server in ${b.name} has no LoadBalancer address` }
   if (!b.existing) {
     if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
-    const network = world.docker.networks.kind
-    if (network && !sameSlash16(network.subnet, lb.address)) return { at: Infinity, problem: `${lb.address} is not on the kind network ${network.subnet}` }
+    // MetalLB answers ARP for the address on the node's network (L2 mode): it is reachable
+    // only if it lies in that network's subnet.
+    const node = Object.values(world.docker.containers).find((c) => c.cluster === b.name)
+    const network = world.docker.networks[node?.network ?? 'kind']
+    if (network && !onNetwork(network.subnet, lb.address)) return { at: Infinity, problem: `${lb.address} is not on the kind network ${network.subnet}` }
   }
   return { url: `https://${lb.address}:8443`, at: Math.max(lb.reachable, serverReadyAt(world, b)) }
 }
 
-function sameSlash16(subnet: string, ip: string): boolean {
-  return subnet.split('.').slice(0, 2).join('.') === ip.split('.').slice(0, 2).join('.')
+function onNetwork(subnet: string, ip: string): boolean {
+  const [range, address] = [parseRange(subnet), parseRange(`${ip}/32`)]
+  return typeof range !== 'string' && typeof address !== 'string' && address[0] >= range[0] && address[0] <= range[1]
 }
 
 export interface Federation {
