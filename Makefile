@@ -9,8 +9,9 @@ STEPS := 00-preflight 01-clusters 02-environment 03-spire-helm-repo 04-spire-ins
          09-verify-control-planes 10-helloworld-service 11-helloworld-v1 12-helloworld-v2 \
          13-curl 14-destination-rule 15-send-requests
 
-# Node 22.18+ runs the TypeScript as it is. An older system Node (or none) makes us fetch
-# Node 24 from the npm registry into .cache/node, once.
+# Node 22.18+ runs the TypeScript as it is. With an older system Node we fetch Node 24 from
+# the npm registry into .cache/node, once, with that Node's npm. With no Node there is no
+# npm either: we say so and stop.
 NODE_CACHE := .cache/node
 SYSTEM_NODE_OK := $(shell node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=18)?0:1)' 2>/dev/null && echo yes)
 ifeq ($(SYSTEM_NODE_OK),yes)
@@ -28,26 +29,31 @@ DEPS := deps
 # `make 05 ARGS=--dry-run` passes flags to the script; `make clean YES=1` confirms.
 ARGS ?=
 
-.PHONY: deps help demo clean test unit typecheck e2e doctor bench $(STEPS) 99-cleanup
+.PHONY: deps help demo clean test unit typecheck e2e doctor bench pins $(STEPS) 99-cleanup
 
 help:
 	@echo "Istio multi-cluster mesh with federated SPIRE servers, one step at a time."
 	@echo
 	@echo "  make demo            run every step, 00 to 15 (DRY_RUN=1 make demo: change nothing)"
+	@# Each step's title, the second argument of its step() call. POSIX sed only (BSD's on
+	@# macOS too): an escaped quote in the title is parked as @Q@ while the title is cut out.
 	@for s in $(STEPS) 99-cleanup; do \
-	  printf '  make %-3s %-29s %s\n' "$${s%%-*}" "(make $${s#*-})" "$$(grep -m1 -oP "step\\('[^']+', '\\K(\\\\'|[^'])*" scripts/$$s.ts | sed "s/\\\\'/'/g")"; \
+	  printf '  make %-3s %-29s %s\n' "$${s%%-*}" "(make $${s#*-})" \
+	    "$$(sed -n "/await step(/{s/\\\\'/@Q@/g;s/.*await step('[^']*', '\([^']*\)'.*/\1/;s/@Q@/'/g;p;q;}" scripts/$$s.ts)"; \
 	done
 	@echo "  make clean           same as make 99 (add YES=1 when there is no terminal)"
 	@echo "  make doctor          check the tools and the machine (same as make 00)"
 	@echo "  make test            type-check, unit tests and the end-to-end tests on the test lab"
 	@echo "  make e2e             the end-to-end tests alone"
 	@echo "  make bench           how close make demo comes to its critical path"
+	@echo "  make pins            the tool versions the real-cluster workflow installs"
 	@echo
 	@echo "Read along: docs/README.md"
 
 $(NODE):
 	@echo "System Node is $$(node --version 2>/dev/null || echo missing); the workbook needs 22.18 or newer."
-	@echo "Fetching Node 24 from the npm registry into $(NODE_CACHE) (once)..."
+	@command -v npm >/dev/null || { echo "There is no npm to fetch Node 24 with (npm comes with Node.js): install Node.js 22.18 or newer (https://nodejs.org/), then run make again." >&2; exit 1; }
+	@echo "Fetching Node 24 from the npm registry into $(NODE_CACHE) with npm $$(npm --version) (once)..."
 	@npm install --prefix $(NODE_CACHE) --no-save --no-audit --no-fund --loglevel=error node@24 >/dev/null
 	@$(NODE) --version
 
@@ -85,3 +91,7 @@ test: typecheck
 
 bench: $(DEPS)
 	@$(NODE) test/bench/bench.ts
+
+# The versions the real-cluster workflow installs (lib/defaults.ts), as NAME=value lines.
+pins: | $(NODE)
+	@$(NODE) lib/pins.ts

@@ -22,6 +22,14 @@ export const versions = {
   kindNodeImage: 'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f',
 } as const
 
+// The tool releases the real-cluster workflow installs (.github/workflows/e2e.yaml reads
+// them from `make pins`, lib/pins.ts); its kubectl follows the node image's version.
+export const workflowTools = {
+  kind: 'v0.29.0',
+  helm: 'v3.18.4',
+  istioctl: '1.27.0',
+} as const
+
 export const minimumVersions = {
   kind: '0.29.0', // the release the pinned node image was built for
   helm: '3.7.0', // `helm repo update <name>`
