@@ -5,7 +5,7 @@
 // (a mirror, or a copy on disk) are fetched alike.
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
@@ -98,7 +98,7 @@ export async function download(pinned: Pinned, timeoutMs = 300_000): Promise<voi
         pinned.fix ?? 'check the URL and the expected sha256; if the file changed upstream, find out why before trusting it')
     }
     renameSync(partial, pinned.to)
-    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as pinned) to ${pinned.to}`)
+    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as pinned) to ${relative(process.cwd(), pinned.to) || pinned.to}`)
   } finally {
     done()
     rmSync(partial, { force: true })
