@@ -1,6 +1,7 @@
 // The doctor: one table of what this machine has and lacks for the demo, every problem
 // at once, each with its fix. Tools are asked concurrently and with short timeouts, so
-// a missing tool or a Docker daemon that does not answer costs seconds, not minutes.
+// a missing tool costs seconds, not minutes; only `docker info`, which runs every Docker
+// CLI plugin first, gets the time it needs (WAIT_DOCKER_INFO_SECONDS).
 import { readFileSync } from 'node:fs'
 import { deadlines, minimumVersions, versions as pinned } from './defaults.ts'
 import { say } from './output.ts'
