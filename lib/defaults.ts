@@ -41,6 +41,7 @@ export const deadlines = {
   remoteSynced: { env: 'WAIT_REMOTE_SYNC_SECONDS', seconds: 180 },
   gatewaySecrets: { env: 'WAIT_GATEWAY_SECRETS_SECONDS', seconds: 180 },
   responses: { env: 'WAIT_RESPONSES_SECONDS', seconds: 180 },
+  podsGone: { env: 'WAIT_PODS_GONE_SECONDS', seconds: 180 },
 } as const
 
 export type DeadlineName = keyof typeof deadlines
