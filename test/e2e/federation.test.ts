@@ -124,6 +124,8 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
     assert.deepEqual(await held(), keysOf(other))
     // `bundle set` replaces what is held, and the controller manager leaves it so.
     await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { className: 'spire-spire' } })])
+    await settle()
+    assert.deepEqual(await held(), keysOf(other), 'the relationship made again brings the resource\'s bundle')
     assert.equal(await ok(ws, 'kubectl', spireServerReading(EAST, 'bundle', 'set', '-format', 'spiffe', '-id', 'spiffe://west.local'), { input: JSON.stringify(west) }), 'bundle set.\n')
     await settle()
     assert.deepEqual(await held(), west.keys)
