@@ -27,13 +27,34 @@ export function parseBundle(text: string, from: string): string {
   return JSON.stringify(bundle, null, 2)
 }
 
-// Trust domains in the output of `spire-server bundle list -format spiffe`: each bundle
-// comes under a banner whose middle line is "* <trust domain>".
-export function listedTrustDomains(output: string): string[] {
-  const domains: string[] = []
-  for (const line of output.split('\n')) {
-    const match = /^\*\s+(?:spiffe:\/\/)?([a-z0-9._-]+)\s*$/.exec(line.trim())
-    if (match) domains.push(match[1]!)
+// The authorities a bundle holds, one string each: an X.509 authority by its certificate,
+// a JWT authority by its key ID and key. Sequence numbers and refresh hints do not count:
+// SPIRE's bundle endpoint sets its own refresh hint, and `bundle show` prints the stored one.
+// Text that is not a bundle holds none.
+export function bundleKeys(text: string): string[] {
+  let bundle: Bundle | undefined
+  try {
+    bundle = JSON.parse(text) as Bundle
+  } catch {
+    return []
   }
-  return domains
+  if (!Array.isArray(bundle?.keys)) return []
+  return bundle.keys.flatMap((key) => {
+    if (key?.use === 'x509-svid' && Array.isArray(key.x5c) && typeof key.x5c[0] === 'string') return [`x509-svid ${key.x5c[0]}`]
+    if (key?.use === 'jwt-svid' && typeof key.kid === 'string') return [`jwt-svid ${key.kid} ${[key.kty, key.crv, key.x, key.y, key.n, key.e].filter(Boolean).join(' ')}`]
+    return []
+  })
+}
+
+// Whether `held` has every authority of `current`: a server that holds it trusts every
+// certificate and token `current`'s server signs (it may hold older ones besides).
+export function holdsKeysOf(held: string, current: string): boolean {
+  const have = new Set(bundleKeys(held))
+  const wanted = bundleKeys(current)
+  return wanted.length > 0 && wanted.every((key) => have.has(key))
+}
+
+// Whether two bundles hold exactly the same authorities.
+export function sameKeys(a: string, b: string): boolean {
+  return holdsKeysOf(a, b) && holdsKeysOf(b, a)
 }

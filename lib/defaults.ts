@@ -20,6 +20,8 @@ export const versions = {
   // Pinned by digest: kind guarantees a node image only for the release that built it
   // (this one: kind v0.29.0).
   kindNodeImage: 'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f',
+  // 05 fetches each bundle endpoint from a short-lived pod of the other cluster with it.
+  curlImage: 'curlimages/curl:8.14.1',
 } as const
 
 // The tool releases the real-cluster workflow installs (.github/workflows/e2e.yaml reads
@@ -58,6 +60,7 @@ export const deadlines = {
   remoteSynced: { env: 'WAIT_REMOTE_SYNC_SECONDS', seconds: 180 },
   gatewaySecrets: { env: 'WAIT_GATEWAY_SECRETS_SECONDS', seconds: 180 },
   responses: { env: 'WAIT_RESPONSES_SECONDS', seconds: 180 },
+  podsGone: { env: 'WAIT_PODS_GONE_SECONDS', seconds: 180 },
 } as const
 
 export type DeadlineName = keyof typeof deadlines

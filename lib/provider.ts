@@ -7,8 +7,10 @@ import { contextServer, listContexts, requireClusterContexts } from './contexts.
 import { fail } from './errors.ts'
 import { controlPlaneAddress, deleteKindCluster, exportKubeconfig, kindClusters, requireDockerNodes } from './kind.ts'
 import { note } from './output.ts'
+import { waitForPodsUsingSpiffeCsiToGo } from './pods.ts'
 import { askChoice, askYesNo } from './prompt.ts'
 import { isDryRun } from './run.ts'
+import { requireDefaultStorageClass } from './storage.ts'
 import type { Workbook } from './step.ts'
 import { isLocalOnly, urlHost } from './validate.ts'
 import { truthy } from './flags.ts'
@@ -60,7 +62,11 @@ async function restoreContext(cluster: Cluster): Promise<void> {
 async function checkExistingClusters(wb: Workbook): Promise<Cluster[]> {
   if (!isDryRun()) requireClusterContexts([wb.east, wb.west], 'existing', await listContexts())
   await apiServerUrl(wb, wb.west)
-  await wb.both((cluster) => cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`)
+  await wb.both(async (cluster) => {
+    await cluster.$({ fix: `check that context ${cluster.context} points at a running cluster and that your credentials are valid` })`kubectl --context=${cluster.context} get --raw=/readyz`
+    // SPIRE's server needs a volume (step 04): say now, not when spire-server-0 stays Pending.
+    await requireDefaultStorageClass(cluster)
+  })
   return []
 }
 
@@ -118,7 +124,8 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
   const { east, west } = wb
   const existingProvider = wb.config.values.provider === 'existing'
   const what = existingProvider
-    ? `what the workbook installed in contexts ${east.context} and ${west.context} (the sample apps, the remote secret, federation, SPIRE's releases) and all of Istio in them (istioctl uninstall --purge)`
+    ? `what the workbook installed in contexts ${east.context} and ${west.context} (the sample apps, the remote secret and the token it holds, federation, ` +
+      `SPIRE's releases, CRDs and data volume, the namespaces spire and istio-system) and all of Istio in them (istioctl uninstall --purge)`
     : `kind clusters ${east.kindName} and ${west.kindName}`
   if (!wb.dryRun) {
     if (wb.interactive) {
@@ -144,9 +151,12 @@ export async function removeWorkbookClusters(wb: Workbook): Promise<void> {
   })
 }
 
-// Existing clusters: take out what the steps put in, newest first. Custom resources go
-// while their definitions still exist; a kind that was never installed (a demo that
-// stopped early, a second cleanup) is skipped rather than an error.
+// Existing clusters: take out what the steps put in, newest first, until nothing the
+// workbook made is left. Two orders matter: custom resources go while their definitions
+// exist (a kind that was never installed, after a demo that stopped early or a second
+// cleanup, is skipped), and the pods that mount SPIRE's CSI volume (the sample apps, the
+// east-west gateway) are gone before SPIRE's CSI driver is: without the driver the kubelet
+// cannot unmount their volumes and they stay Terminating.
 async function uninstallWorkbook(wb: Workbook, cluster: Cluster): Promise<void> {
   const ctx = cluster.context
   if (await kindInstalled(cluster, 'destinationrules.networking.istio.io')) {
@@ -158,15 +168,27 @@ async function uninstallWorkbook(wb: Workbook, cluster: Cluster): Promise<void> 
   await cluster.$`kubectl --context=${ctx} delete ${apps.flatMap((file) => ['-f', file])} -n default --ignore-not-found`
   await cluster.$`kubectl --context=${ctx} label namespace default istio-injection-`
   await cluster.$`kubectl --context=${ctx} delete secret ${`istio-remote-secret-${cluster.other.name}`} -n istio-system --ignore-not-found`
+  // The token istioctl create-remote-secret made in west (step 08) for east's istiod: revoked first.
+  if (cluster.role === 'west') await cluster.$`kubectl --context=${ctx} delete secret istio-reader-service-account-istio-remote-secret-token -n istio-system --ignore-not-found`
   await cluster.$`istioctl --context=${ctx} uninstall --purge -y`
+  await waitForPodsUsingSpiffeCsiToGo(cluster)
   if (await kindInstalled(cluster, 'clusterfederatedtrustdomains.spire.spiffe.io')) {
     await cluster.$`kubectl --context=${ctx} delete clusterfederatedtrustdomain ${cluster.other.name} --ignore-not-found`
   }
   // helm uninstall --ignore-not-found needs Helm 3.13; asking first works from 3.7 on.
   const releases = (await cluster.$({ standIn: 'spire\nspire-crds' })`helm --kube-context=${ctx} list -A -q`).stdout.split('\n').map((r) => r.trim())
   if (releases.includes('spire')) await cluster.$`helm --kube-context=${ctx} uninstall spire -n spire`
+  // The server's volume (its CA keys, and a datastore with the other side's bundle)
+  // outlives its StatefulSet: Kubernetes keeps a StatefulSet's claims.
+  await cluster.$`kubectl --context=${ctx} delete pvc spire-data-spire-server-0 -n spire --ignore-not-found`
+  // spire-crds marks its CRDs helm.sh/resource-policy: keep, so uninstalling it leaves them.
   if (releases.includes('spire-crds')) await cluster.$`helm --kube-context=${ctx} uninstall spire-crds`
+  await cluster.$`kubectl --context=${ctx} delete crd ${spireCrds} --ignore-not-found`
+  // Helm (--create-namespace) and istioctl leave the namespaces they made; what is left in them is ours.
+  await cluster.$`kubectl --context=${ctx} delete namespace spire istio-system --ignore-not-found`
 }
+
+const spireCrds = ['clusterfederatedtrustdomains.spire.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io']
 
 async function kindInstalled(cluster: Cluster, crd: string): Promise<boolean> {
   const found = await cluster.$({ standIn: `customresourcedefinition.apiextensions.k8s.io/${crd}` })`kubectl --context=${cluster.context} get crd ${crd} --ignore-not-found -o name`

@@ -1,9 +1,11 @@
-// What the SPIRE side of a cluster knows: its bundle endpoint address, its own bundle, and
-// the bundles it has federated. Each read runs the walkthrough's command; the waits are here.
+// What the SPIRE side of a cluster knows: its bundle endpoint address, its own bundle, the
+// bundle it holds for the other trust domain, and whether the other side's bundle endpoint
+// answers from here. Each read runs one command; the waits are here.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
-import { listedTrustDomains, parseBundle } from './bundle.ts'
+import { bundleKeys, holdsKeysOf, parseBundle, sameKeys } from './bundle.ts'
 import type { Cluster } from './clusters.ts'
 import { standIns } from './defaults.ts'
+import type { Result } from './run.ts'
 import * as check from './validate.ts'
 import { probeTimeout, waitFor } from './wait.ts'
 
@@ -41,18 +43,58 @@ export async function showBundle(cluster: Cluster): Promise<string> {
   return parseBundle(stdout, cluster.name)
 }
 
-// Federation has taken hold when this server lists the other trust domain's bundle.
-export async function waitForFederation(cluster: Cluster): Promise<void> {
+// `spire-server bundle list -id`: the bundle this server holds for another trust domain,
+// or undefined when it holds none (SPIRE answers NotFound).
+async function heldBundle(cluster: Cluster, domain: string, quiet: boolean, standIn: string): Promise<{ bundle?: string; seen: string }> {
+  const result = await cluster.$({ quiet, nothrow: true, timeout: probeTimeout, standIn })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -id ${`spiffe://${domain}`} -format spiffe`
+  if (result.exitCode !== 0) return { seen: result.stderr.trim().split('\n')[0] ?? '' }
+  return bundleKeys(result.stdout).length > 0 ? { bundle: result.stdout, seen: 'a bundle' } : { seen: `not a bundle: ${result.stdout.trim().slice(0, 60)}` }
+}
+
+// Once the controller manager has made the federation relationship, the server holds a
+// bundle for the other trust domain: the one the resource gave when the relationship was
+// made, or one set or refreshed since. Returns it.
+export async function waitForRelationship(cluster: Cluster, current: string): Promise<string> {
+  const domain = cluster.other.trustDomain
   let polls = 0
   let seen = ''
-  const wanted = cluster.other.trustDomain
-  const standIn = `****************************************\n* ${wanted}\n****************************************\n${standInBundle()}`
-  // The bundle comes from the ClusterFederatedTrustDomain at first; from then on the
-  // server refreshes it from the other side's endpoint (see docs/05-federate-bundles.md).
-  await waitFor(cluster.name, `the ${wanted} bundle in ${cluster.name}'s SPIRE server (federation relationship in place)`, 'federation', async () => {
-    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
-    const domains = result.exitCode === 0 ? listedTrustDomains(result.stdout) : []
-    seen = result.exitCode === 0 ? `bundles of: ${domains.join(', ') || 'none'}` : result.stderr.trim()
-    return domains.includes(wanted) ? true : undefined
-  }, `check the ClusterFederatedTrustDomain in ${cluster.name} and that ${cluster.other.name}'s bundle endpoint answers; spire-server's log: kubectl --context=${cluster.context} logs -n spire spire-server-0 -c spire-server`, () => seen)
+  return waitFor(cluster.name, `a bundle for ${domain} in ${cluster.name}'s SPIRE server (the federation relationship)`, 'federation', async () => {
+    const held = await heldBundle(cluster, domain, polls++ > 0, current)
+    seen = held.seen
+    return held.bundle
+  }, `the controller manager did not act on the ClusterFederatedTrustDomain: kubectl --context=${cluster.context} get clusterfederatedtrustdomain ${cluster.other.name} -o yaml ` +
+    `(a className other than spire-spire is skipped without a word) and kubectl --context=${cluster.context} logs -n spire spire-server-0 -c spire-controller-manager`, () => seen)
+}
+
+// The server holds every key of the other domain's current bundle.
+export async function waitForCurrentBundle(cluster: Cluster, current: string): Promise<void> {
+  const domain = cluster.other.trustDomain
+  let polls = 0
+  let seen = ''
+  await waitFor(cluster.name, `${cluster.other.name}'s current bundle in ${cluster.name}'s SPIRE server`, 'federation', async () => {
+    const held = await heldBundle(cluster, domain, polls++ > 0, current)
+    seen = held.bundle ? `it holds other keys for ${domain}` : held.seen
+    return held.bundle && holdsKeysOf(held.bundle, current) ? true : undefined
+  }, `set it by hand: kubectl --context=${cluster.context} exec -i -c spire-server -n spire spire-server-0 -- spire-server bundle set -format spiffe -id spiffe://${domain} < ${cluster.other.name}-bundle.json ` +
+    `(the bundle from spire-server bundle show -format spiffe in ${cluster.other.name})`, () => seen)
+}
+
+// What federation needs while it runs: this cluster's SPIRE server fetches the other side's
+// bundle from its endpoint, again and again. `fetch` runs one attempt from inside this
+// cluster (a short-lived pod); the endpoint answers when it serves the keys `current` has.
+export async function waitForBundleEndpoint(cluster: Cluster, url: string, current: string, fetch: (quiet: boolean) => Promise<Result>): Promise<void> {
+  const other = cluster.other.name
+  let polls = 0
+  let seen = ''
+  await waitFor(cluster.name, `${other}'s bundle endpoint ${url}, fetched from ${cluster.name}, serving ${other}'s keys`, 'federation', async () => {
+    const result = await fetch(polls++ > 0)
+    const served = result.stdout.trim()
+    if (result.exitCode !== 0) seen = (result.stderr.trim() || `exit ${result.exitCode}`).split('\n').find((line) => line.startsWith('curl:')) ?? result.stderr.trim().split('\n')[0]!
+    else if (bundleKeys(served).length === 0) seen = `it answers, but not with a bundle: ${served.slice(0, 60)}`
+    else if (!sameKeys(served, current)) seen = `it serves other keys than ${other}'s SPIRE server shows (is ${url} ${other}'s?)`
+    else return true
+    return undefined
+  }, `${cluster.name}'s SPIRE server refreshes ${other}'s bundle from there. Check from ${cluster.name} that ${other} announces the address (with kind: MetalLB's L2Advertisement, ` +
+    `kubectl --context=${cluster.other.context} get l2advertisements -n metallb-system) or that its host name resolves (clouds), and that spire-server-0 in ${other} runs; ` +
+    'see docs/troubleshooting.md#a-bundle-endpoint-that-does-not-answer', () => seen)
 }

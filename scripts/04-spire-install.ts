@@ -22,8 +22,11 @@ await wb.both(async (cluster) => {
     TRUST_DOMAIN: cluster.trustDomain,
     OTHER_TRUST_DOMAIN: cluster.other.trustDomain,
   }))
-  // --wait also waits for spire-server's LoadBalancer address, which MetalLB hands out.
-  const waitFix = `${fix}; if it timed out, does spire-server have a LoadBalancer address? It needs MetalLB and its pool (make 01): kubectl --context=${cluster.context} get svc spire-server -n spire; ` +
+  // --wait: until the server, agent and CSI driver are Ready. Helm 3 also waits for
+  // spire-server's LoadBalancer address; Helm 4's watcher does not (a Service is ready once
+  // it has a cluster IP), so step 05 waits for the address itself.
+  const waitFix = `${fix}; if it timed out, see which pod is not Ready: kubectl --context=${cluster.context} get pods -n spire (spire-server-0 Pending: its volume needs a default StorageClass); ` +
+    `with Helm 3 it also waits for spire-server's LoadBalancer address, which needs MetalLB and its pool (make 01): kubectl --context=${cluster.context} get svc spire-server -n spire; ` +
     `if helm says another operation is in progress (an interrupted run): helm --kube-context=${cluster.context} rollback spire -n spire, then run this step again`
   await cluster.$({ fix: waitFix })`helm --kube-context=${cluster.context} upgrade --install spire ${`${repo}/spire`} -n spire --create-namespace -f ${base} -f ${own} --version ${versions.spireChart} --wait --timeout ${timeout}`
 })

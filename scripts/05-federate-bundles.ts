@@ -3,8 +3,12 @@
 // Each SPIRE server learns the other trust domain: where its bundle endpoint is, and its
 // current bundle to trust that endpoint the first time. From then on, spire-server
 // refreshes the bundle from the endpoint by itself.
+import { randomBytes } from 'node:crypto'
 import { step } from '../lib/step.ts'
-import { bundleEndpointAddress, showBundle, waitForFederation } from '../lib/spire.ts'
+import { versions } from '../lib/defaults.ts'
+import { holdsKeysOf } from '../lib/bundle.ts'
+import { note } from '../lib/output.ts'
+import { bundleEndpointAddress, showBundle, waitForBundleEndpoint, waitForCurrentBundle, waitForRelationship } from '../lib/spire.ts'
 import { renderTemplate } from '../lib/template.ts'
 import { urlHost } from '../lib/validate.ts'
 
@@ -27,4 +31,28 @@ await wb.both(async (cluster) => {
   await cluster.$`kubectl --context=${cluster.context} apply -f ${manifest}`
 })
 
-await wb.both((cluster) => waitForFederation(cluster))
+// The controller manager passes the resource's bundle to SPIRE only when it creates the
+// relationship (or when its endpoint URL or profile change). A server that federated
+// before the other side got new keys (a recreated cluster, SPIRE reinstalled) keeps the old
+// bundle, which cannot verify the other endpoint either, so it never heals by itself.
+// Each server must hold the other's current bundle: where it does not, set it.
+await wb.both(async (cluster) => {
+  const other = cluster.other
+  const current = bundleOf[other.role]
+  const held = await waitForRelationship(cluster, current)
+  if (holdsKeysOf(held, current)) return
+  note(cluster.name, `its ${other.trustDomain} bundle is not ${other.name}'s current one (other keys): setting the current one`)
+  await cluster.$({ input: current })`kubectl --context=${cluster.context} exec -i -c spire-server -n spire spire-server-0 -- spire-server bundle set -format spiffe -id ${`spiffe://${other.trustDomain}`}`
+  await waitForCurrentBundle(cluster, current)
+})
+
+// What federation runs on from now on: each server fetches the other's bundle from its
+// endpoint. Fetch it from a short-lived pod in each cluster (no sidecar: the pod must end)
+// and check it serves the keys the other server shows. -k: the endpoint's certificate is
+// the SPIRE server's own SVID, which no web PKI vouches for; the keys are what we compare.
+await wb.both((cluster) => {
+  const other = cluster.other
+  const url = `https://${urlHost(endpointOf[other.role])}:8443`
+  return waitForBundleEndpoint(cluster, url, bundleOf[other.role], (quiet) =>
+    cluster.$({ quiet, nothrow: true, timeout: '90s', standIn: bundleOf[other.role] })`kubectl --context=${cluster.context} run ${`bundle-probe-${randomBytes(3).toString('hex')}`} --rm --attach -q --restart=Never --image=${versions.curlImage} --labels=sidecar.istio.io/inject=false -- curl -sSk --connect-timeout 5 --max-time 10 ${url}`)
+})

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Page: docs/99-cleanup.md
 // Deletes what the workbook created: with kind, the two clusters (kind also removes
-// their kubeconfig entries). It asks first; without a terminal it needs --yes.
+// their kubeconfig entries); with existing clusters, what the steps installed in them,
+// in an order that leaves nothing behind (lib/provider.ts). It asks first; without a
+// terminal it needs --yes.
 import { step } from '../lib/step.ts'
 import { removeWorkbookClusters } from '../lib/provider.ts'
 

@@ -160,21 +160,39 @@ describe('make demo on two existing clusters (CLUSTER_PROVIDER=existing)', { con
     const restored = await ws.make('08')
     assert.equal(restored.code, 0, tail(restored))
     await eventually('istioctl', [EAST, 'remote-clusters'], (out) => /^west\s+\S+\s+synced\s/m.test(out), 'west is not synced again after make 08')
-    // East federating with west's east-west gateway's host name instead of spire-server's.
-    const listWest = [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'list', '-format', 'spiffe']
+    // East told to fetch west's bundle from west's east-west gateway's host name instead of
+    // spire-server's: the URL changed, so the controller manager updates the relationship,
+    // and nothing there serves a bundle. 05 puts it right.
+    const federationList = [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'federation', 'list']
     const cftd = structuredClone(object(cluster(east.name), 'spire.spiffe.io|ClusterFederatedTrustDomain||west')!)
     const gateway = lbAddress(cluster(west.name), 'istio-system', 'istio-eastwestgateway')
+    const endpoint = lbAddress(cluster(west.name), 'spire', 'spire-server')
     cftd.spec.bundleEndpointURL = `https://${gateway}:8443`
     await ok('kubectl', [EAST, 'apply', '-f', '-'], JSON.stringify({ apiVersion: cftd.apiVersion, kind: cftd.kind, metadata: { name: cftd.metadata.name }, spec: cftd.spec }))
-    await eventually('kubectl', listWest, (out) => !out.includes('* west.local'), 'east still lists west.local with a ClusterFederatedTrustDomain naming another host')
+    await eventually('kubectl', federationList, (out) => out.includes(`Bundle endpoint URL       : https://${gateway}:8443`), 'east\'s relationship with west.local does not name the gateway')
+    const probe = (name: string, host: string) => ws.run('kubectl', [EAST, 'run', name, '--rm', '--attach', '-q', '--restart=Never', '--image=curlimages/curl:8.14.1', '--labels=sidecar.istio.io/inject=false', '--', 'curl', '-sSk', `https://${host}:8443`])
+    const atGateway = await probe('probe-gateway', gateway)
+    assert.ok(atGateway.code !== 0 || !atGateway.stdout.includes('"keys"'), `the gateway served a bundle:\n${atGateway.output}`)
+    const atEndpoint = await probe('probe-endpoint', endpoint)
+    assert.equal(atEndpoint.code, 0, atEndpoint.output)
+    assert.deepEqual(JSON.parse(atEndpoint.stdout).keys, cluster(west.name).spire!.bundle.keys, 'west\'s endpoint serves west\'s bundle')
     const refederated = await ws.make('05')
     assert.equal(refederated.code, 0, tail(refederated))
-    assert.match(await ok('kubectl', listWest), /\* west\.local/)
+    assert.match(await ok('kubectl', federationList), new RegExp(`Bundle endpoint URL {7}: https://${endpoint.replaceAll('.', '\\.')}:8443`))
   })
 
-  test('make clean YES=1 removes what the workbook installed and leaves both clusters and their contexts', async () => {
+  test('make clean YES=1 removes what the workbook installed, and only that: SPIRE\'s kept CRDs and retained volume, the reader token, the namespaces, with no pod left Terminating', async () => {
+    // What would outlive a plain `helm uninstall` and `istioctl uninstall`: there before.
+    for (const c of [east, west]) {
+      const state = cluster(c.name)
+      assert.ok(object(state, '|PersistentVolumeClaim|spire|spire-data-spire-server-0'), `${c.name} has SPIRE's data volume`)
+      assert.equal(object(state, 'apiextensions.k8s.io|CustomResourceDefinition||clusterfederatedtrustdomains.spire.spiffe.io')?.metadata.annotations['helm.sh/resource-policy'], 'keep')
+    }
+    assert.ok(object(cluster(west.name), '|Secret|istio-system|istio-reader-service-account-istio-remote-secret-token'), 'west has the reader token Secret')
     const calls = ws.invocations().length
-    const clean = await ws.make('clean', { env: { YES: '1' } })
+    // A slower clock, so that pods take a while to terminate (1.5 s): long enough that
+    // removing SPIRE's CSI driver before they are gone leaves them stuck.
+    const clean = await ws.make('clean', { env: { YES: '1', LAB_TIME_SCALE: '0.05' } })
     assert.equal(clean.code, 0, tail(clean))
     const during = ws.invocations().slice(calls)
     assert.deepEqual(during.filter((i) => i.tool === 'kind' || i.tool === 'docker'), [], 'kind or docker ran')
@@ -191,13 +209,22 @@ describe('make demo on two existing clusters (CLUSTER_PROVIDER=existing)', { con
       assert.deepEqual(left, [], `left in ${c.name}`)
       assert.equal(object(state, '|Namespace||default')?.metadata.labels['istio-injection'], undefined, `${c.name}'s default namespace is still labelled for injection`)
     }
-    // Everything the clusters had before the demo is there as it was; what is new is only
-    // the two namespaces Helm and istioctl leave behind, empty.
+    // No pod is stuck Terminating (its CSI driver went first), now or a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    for (const c of [east, west]) {
+      const stuck = Object.values(cluster(c.name).terminating ?? {}).filter((pod) => pod.stuck || Date.now() < pod.until)
+      assert.deepEqual(stuck.map((pod) => `${pod.obj.metadata.namespace}/${pod.obj.metadata.name}: ${pod.stuck ?? 'terminating'}`), [], `pods left in ${c.name}`)
+      const listed = await ok('kubectl', [`--context=${c.context}`, 'get', 'pods', '-A'])
+      assert.doesNotMatch(listed, /Terminating/, `kubectl get pods -A in ${c.name}`)
+    }
+    // West's token for east's istiod is revoked: the Secret is gone, and the token with it.
+    assert.equal(cluster(west.name).readerToken, undefined, 'west still accepts the reader token')
+    // Everything the clusters had before the demo is there as it was, and nothing else: no
+    // namespace, CRD, volume or Secret the workbook made is left.
     const now = snapshot(ws)
     const clusterKeys = (s: typeof now) => Object.keys(s.things).filter((k) => k.startsWith(`${east.name} `) || k.startsWith(`${west.name} `)).sort()
     for (const key of clusterKeys(pristine)) assert.deepEqual(now.things[key], pristine.things[key], `${key} differs from before the demo`)
-    assert.deepEqual(clusterKeys(now).filter((k) => !(k in pristine.things)).map((k) => k.replace(/ object \|Namespace\|\|/, ' namespace ')).sort(),
-      [`${east.name} namespace istio-system`, `${east.name} namespace spire`, `${west.name} namespace istio-system`, `${west.name} namespace spire`])
+    assert.deepEqual(clusterKeys(now).filter((k) => !(k in pristine.things)), [], 'left behind')
     assert.deepEqual(now.pods, pristine.pods)
     // Nothing left to remove: a second cleanup succeeds as well.
     const again = await ws.make('clean', { env: { YES: '1' } })
@@ -306,5 +333,28 @@ describe('existing clusters in the lab, and 01 refusing what it cannot use', { c
     }
     const rerun = await other.make('01')
     assert.equal(rerun.code, 0, tail(rerun))
+  })
+
+  test('a cluster without a default StorageClass: 01 says so before anything is installed; there, spire-server-0 would stay Pending', async () => {
+    const bare = new Workspace({ env })
+    workspaces.push(bare)
+    bare.existingClusters([east, { ...west, storageClass: '' }])
+    const run = await bare.make('01')
+    assert.notEqual(run.code, 0)
+    assert.match(run.stderr, new RegExp(`context ${west.context.replace(/[.:/]/g, '\\$&')} has no default StorageClass: SPIRE's server keeps its keys and datastore on a PersistentVolumeClaim`), tail(run))
+    assert.match(run.stderr, /storageclass\.kubernetes\.io\/is-default-class/)
+    assert.deepEqual(bare.invocations().filter((i) => i.args.includes('apply') || i.tool === 'helm'), [], 'something was installed')
+    // What 01 spares the user: SPIRE installed there anyway never gets its volume.
+    const WEST = `--context=${west.context}`
+    const chain = [
+      ['repo', 'add', 'spiffe-hardened', 'https://spiffe.github.io/helm-charts-hardened'],
+      [`--kube-context=${west.context}`, 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'],
+    ]
+    for (const args of chain) assert.equal((await bare.run('helm', args)).code, 0)
+    const install = await bare.run('helm', [`--kube-context=${west.context}`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '--create-namespace', '--version', '0.24.0', '--wait', '--timeout', '1s'])
+    assert.match(install.stderr, /context deadline exceeded/)
+    assert.match((await bare.run('kubectl', [WEST, 'get', 'pods', '-n', 'spire'])).stdout, /^spire-server-0\s+0\/2\s+Pending\s/m)
+    assert.match((await bare.run('kubectl', [WEST, 'get', 'pvc', '-n', 'spire', '-o', 'jsonpath={.items[0].status.phase}'])).stdout, /^Pending$/)
+    assert.match((await bare.run('kubectl', [WEST, 'describe', 'pod', 'spire-server-0', '-n', 'spire'])).stdout, /unbound immediate PersistentVolumeClaims/)
   })
 })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parse } from 'yaml'
-import { listedTrustDomains, parseBundle } from '../../lib/bundle.ts'
+import { bundleKeys, holdsKeysOf, parseBundle, sameKeys } from '../../lib/bundle.ts'
 import { standInBundle } from '../../lib/spire.ts'
 import { renderTemplate } from '../../lib/template.ts'
 
@@ -47,19 +47,26 @@ test('bundle indentation: the rendered ClusterFederatedTrustDomain holds the bun
   assert.equal(resource.metadata.name, 'west')
 })
 
-test('trust domains are read from the banners of bundle list', () => {
-  const output = [
-    '****************************************',
-    '* west.local',
-    '****************************************',
-    bundle,
-    '',
-    '****************************************',
-    '* spiffe://other.example',
-    '****************************************',
-    '{"keys": []}',
-  ].join('\n')
-  assert.deepEqual(listedTrustDomains(output), ['west.local', 'other.example'])
-  assert.deepEqual(listedTrustDomains(''), [])
-  assert.deepEqual(listedTrustDomains(bundle), [])
+test('bundles are compared by their authorities: certificates and JWT keys, not sequence or refresh hint', () => {
+  const keys = (x5c: string, kid: string) => ({ keys: [{ use: 'x509-svid', kty: 'RSA', n: 'bg', e: 'AQAB', x5c: [x5c] }, { use: 'jwt-svid', kty: 'RSA', kid, n: 'bg', e: 'AQAB' }] })
+  const shown = JSON.stringify({ ...keys('MIIcert1', 'k1'), spiffe_sequence: 1 }, null, 4)
+  const served = JSON.stringify({ ...keys('MIIcert1', 'k1'), spiffe_refresh_hint: 300, spiffe_sequence: 7 })
+  assert.deepEqual(bundleKeys(shown), ['x509-svid MIIcert1', 'jwt-svid k1 RSA bg AQAB'])
+  assert.ok(sameKeys(shown, served))
+  // A bundle of the same domain from before a reinstall: other keys.
+  const stale = JSON.stringify(keys('MIIcert0', 'k0'))
+  assert.ok(!holdsKeysOf(stale, shown))
+  assert.ok(!sameKeys(stale, shown))
+  // A held bundle with an extra (older) authority still holds every current one.
+  const both = JSON.stringify({ keys: [...keys('MIIcert0', 'k0').keys, ...keys('MIIcert1', 'k1').keys] })
+  assert.ok(holdsKeysOf(both, shown))
+  assert.ok(!sameKeys(both, shown))
+  // The same key ID with another key is another authority.
+  assert.ok(!holdsKeysOf(JSON.stringify({ keys: [{ ...keys('MIIcert1', 'k1').keys[0] }, { ...keys('MIIcert1', 'k1').keys[1], n: 'other' }] }), shown))
+  // What is not a bundle holds nothing, and holds nothing of anything.
+  for (const text of ['', 'curl: (7) Failed to connect', '404 page not found', '{"keys": []}']) {
+    assert.deepEqual(bundleKeys(text), [], text)
+    assert.ok(!holdsKeysOf(text, shown), text)
+    assert.ok(!holdsKeysOf(shown, text), `${text}: an empty current bundle is held by nobody`)
+  }
 })

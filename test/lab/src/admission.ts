@@ -1,9 +1,11 @@
 // What the API server and its admission webhooks refuse, for the kinds the workbook applies:
 // names, MetalLB's pool validation (after its webhook answers), Istio's validation (once
-// istiod runs), and the schema of SPIRE's ClusterFederatedTrustDomain.
+// istiod runs), the schema of SPIRE's ClusterFederatedTrustDomain and the controller
+// manager's webhook for it.
 import { metallbReadiness } from './controllers.ts'
 import { validateMetallb } from './metallb.ts'
 import { find, list, type ClusterState, type KindInfo, type Obj, type World } from './model.ts'
+import { cftdSpecProblem, cftdWebhook, serverReadyAt } from './spire.ts'
 import { scaled } from './timing.ts'
 
 const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -35,8 +37,28 @@ export function admit(world: World, state: ClusterState, info: KindInfo, obj: Ob
   if (info.kind === 'ClusterFederatedTrustDomain') {
     const problem = cftdValidation(obj)
     if (problem) return `The ClusterFederatedTrustDomain "${name}" is invalid: ${problem}`
+    const denied = controllerManagerWebhook(world, state, obj, source, action, now)
+    if (denied) return denied
   }
   return undefined
+}
+
+// The spire chart's ValidatingWebhookConfiguration sends ClusterFederatedTrustDomains to the
+// controller manager (in spire-server-0), whose webhook parses the spec as the reconciler
+// would (ParseClusterFederatedTrustDomainSpec, go-spiffe's bundle rules for
+// trustDomainBundle). Its post-install hook sets failurePolicy Fail: while the controller
+// manager does not answer, every create and update is refused.
+function controllerManagerWebhook(world: World, state: ClusterState, obj: Obj, source: string, action: 'creating' | 'patching', now: number): string | undefined {
+  const configuration = list(state, 'admissionregistration.k8s.io', 'ValidatingWebhookConfiguration').find((c) => (c.obj.webhooks ?? []).some((w: Obj) => w.name === cftdWebhook))
+  if (!configuration) return undefined
+  const hook = configuration.obj.webhooks.find((w: Obj) => w.name === cftdWebhook)
+  const where = `error when ${action} "${source}"`
+  if (now < serverReadyAt(world, state)) {
+    if (hook.failurePolicy === 'Ignore') return undefined
+    return `Error from server (InternalError): ${where}: Internal error occurred: failed calling webhook "${cftdWebhook}": failed to call webhook: Post "https://${hook.clientConfig?.service?.name}.${hook.clientConfig?.service?.namespace}.svc:443${hook.clientConfig?.service?.path}?timeout=10s": dial tcp 10.96.12.34:443: connect: connection refused`
+  }
+  const problem = cftdSpecProblem(obj.spec ?? {})
+  return problem ? `Error from server (Forbidden): ${where}: admission webhook "${cftdWebhook}" denied the request: ${problem}` : undefined
 }
 
 const tlsModes = ['PASSTHROUGH', 'SIMPLE', 'MUTUAL', 'AUTO_PASSTHROUGH', 'ISTIO_MUTUAL', 'OPTIONAL_MUTUAL']

@@ -6,6 +6,7 @@ export interface FlagSpec {
   name: string
   short?: string
   value?: boolean // takes a value (else a switch: --flag, --flag=false)
+  optional?: string // takes a value only as --flag=value; --flag alone means this (pflag's NoOptDefVal)
 }
 
 export interface CommandSpec {
@@ -77,7 +78,9 @@ export function parseCommandLine(argv: string[], root: CommandSpec, globals: Fla
       const name = eq >= 0 ? token.slice(2, eq) : token.slice(2)
       const spec = specs.find((f) => f.name === name)
       if (!spec) throw new UsageError('flag', `unknown flag: --${name}`, path)
-      if (spec.value) {
+      if (spec.optional !== undefined) {
+        set(name, eq >= 0 ? token.slice(eq + 1) : spec.optional)
+      } else if (spec.value) {
         if (eq >= 0) set(name, token.slice(eq + 1))
         else if (i + 1 < argv.length) set(name, argv[++i]!)
         else throw new UsageError('value', `flag needs an argument: --${name}`, path)

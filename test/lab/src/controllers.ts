@@ -12,6 +12,7 @@ import {
   clone, deepEqual, find, isPlainObject, list, objectKey, randomSuffix, threeWay,
   type ClusterState, type Existing, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
+import { reconcileFederation } from './spire.ts'
 import { scaled, type Duration } from './timing.ts'
 
 export type ApplyResult = 'created' | 'configured' | 'unchanged'
@@ -88,16 +89,24 @@ export function store(state: ClusterState, existing: Stored, next: Obj, now: num
   return true
 }
 
-export function deleteObject(state: ClusterState, key: string): boolean {
+export function deleteObject(state: ClusterState, key: string, now = Date.now()): boolean {
   const stored = state.objects[key]
   if (!stored) return false
   delete state.objects[key]
-  // what it owned goes with it (pods of a workload)
-  for (const [other, s] of Object.entries(state.objects)) if (s.meta.owner === key) delete state.objects[other]
+  // A pod is not gone at once: it terminates (see terminate()).
+  if (stored.obj.kind === 'Pod') terminate(state, key, stored, now)
+  // what it owned goes with it (pods of a workload, which terminate)
+  for (const [other, s] of Object.entries(state.objects)) {
+    if (s.meta.owner !== key) continue
+    delete state.objects[other]
+    if (s.obj.kind === 'Pod') terminate(state, other, s, now)
+  }
   // The API server deletes a namespace's objects with it, and a CRD's custom resources.
   if (stored.obj.kind === 'Namespace') {
-    for (const other of Object.keys(state.objects)) if (other.split('|')[2] === stored.obj.metadata?.name) deleteObject(state, other)
+    for (const other of Object.keys(state.objects)) if (other.split('|')[2] === stored.obj.metadata?.name) deleteObject(state, other, now)
   }
+  // The SPIRE server's keys and datastore are on this volume: with it, they are gone.
+  if (stored.obj.kind === 'PersistentVolumeClaim' && stored.meta.spireData) delete state.spire
   if (stored.obj.kind === 'CustomResourceDefinition') {
     const prefix = `${stored.obj.spec?.group}|${stored.obj.spec?.names?.kind}|`
     for (const other of Object.keys(state.objects)) if (other.startsWith(prefix)) deleteObject(state, other)
@@ -151,8 +160,15 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
   }
   // pods whose workload is gone
   for (const [key, stored] of Object.entries(state.objects)) {
-    if (stored.obj.kind === 'Pod' && stored.meta.owner && !state.objects[stored.meta.owner]) delete state.objects[key]
+    if (stored.obj.kind === 'Pod' && stored.meta.owner?.startsWith('apps|') && !state.objects[stored.meta.owner]) {
+      delete state.objects[key]
+      terminate(state, key, stored, now)
+    }
   }
+  persistentVolumeClaims(state, now)
+  finishTerminating(world, state, now)
+  tokenController(state)
+  reconcileFederation(world, state, now)
   // Addresses for LoadBalancer Services: an existing cluster's cloud gives one to each;
   // in a kind cluster, MetalLB gives them from this cluster's pools.
   const pools = list(state, 'metallb.io', 'IPAddressPool')
@@ -176,6 +192,107 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
         break
       }
     }
+  }
+}
+
+// ---------- pods on their way out ----------
+
+// A deleted pod terminates: its containers get SIGTERM and up to the grace period
+// (terminationGracePeriodSeconds, 30 s by default) before they are killed, then the kubelet
+// unmounts its volumes and the pod object goes. A csi.spiffe.io volume is unmounted by
+// calling SPIRE's CSI driver (NodeUnpublishVolume); when the driver is gone first, the
+// unmount fails and the pod stays Terminating for good.
+function terminate(state: ClusterState, key: string, stored: Stored, now: number): void {
+  state.terminating ??= {}
+  if (state.terminating[key]) return
+  stored.obj.metadata = { ...stored.obj.metadata, deletionTimestamp: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'), deletionGracePeriodSeconds: 30 }
+  state.terminating[key] = { obj: stored.obj, meta: stored.meta, since: now, until: now + scaled('podTermination') }
+}
+
+const usesSpiffeCsi = (pod: Obj) => (pod.spec?.volumes ?? []).some((v: Obj) => v?.csi?.driver === 'csi.spiffe.io')
+
+// Runs after every change: a pod whose grace period ended before this change is gone (what
+// it needed was still there until now); one still terminating whose SPIFFE CSI driver is no
+// longer there is stuck.
+function finishTerminating(world: World, state: ClusterState, now: number): void {
+  for (const [key, pod] of Object.entries(state.terminating ?? {})) {
+    if (pod.stuck) continue
+    if (now >= pod.until) {
+      delete state.terminating![key]
+      continue
+    }
+    if (usesSpiffeCsi(pod.obj) && !Number.isFinite(csiReadiness(world, state).at)) {
+      pod.stuck = 'UnmountVolume.TearDown failed for volume "workload-socket" : kubernetes.io/csi: Unmounter.TearDownAt failed to get CSI client: driver name csi.spiffe.io not found in the list of registered CSI drivers'
+    }
+  }
+  if (state.terminating && Object.keys(state.terminating).length === 0) delete state.terminating
+}
+
+// Whether a terminating pod still exists at `now` (between two changes, reads ask this).
+export function stillTerminating(pod: { until: number; stuck?: string }, now = Date.now()): boolean {
+  return pod.stuck !== undefined || now < pod.until
+}
+
+// ---------- volumes ----------
+
+// A StatefulSet's volumeClaimTemplates become PVCs <template>-<set>-<ordinal>, made once and
+// not owned by the set: without a persistentVolumeClaimRetentionPolicy (the SPIRE chart sets
+// none), Kubernetes retains them when the set is deleted. A claim without a class gets the
+// default StorageClass when it is made (the DefaultStorageClass admission plugin), or later,
+// once there is one (retroactive default assignment, Kubernetes 1.28+).
+function persistentVolumeClaims(state: ClusterState, now: number): void {
+  const info = { group: '', kind: 'PersistentVolumeClaim', namespaced: true }
+  for (const set of list(state, 'apps', 'StatefulSet')) {
+    const ns = set.obj.metadata?.namespace
+    for (const template of set.obj.spec?.volumeClaimTemplates ?? []) {
+      const name = `${template.metadata?.name}-${set.obj.metadata?.name}-0`
+      const key = objectKey(info, ns, name)
+      const existing = state.objects[key]
+      if (existing) {
+        if (!existing.obj.spec.storageClassName && defaultStorageClass(state)) existing.obj.spec.storageClassName = defaultStorageClass(state)
+        continue
+      }
+      const storageClassName = template.spec?.storageClassName ?? defaultStorageClass(state)
+      state.seq++
+      const containers: Obj[] = set.obj.spec?.template?.spec?.containers ?? []
+      state.objects[key] = {
+        obj: {
+          apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+          metadata: { name, namespace: ns, labels: { ...(set.obj.spec?.selector?.matchLabels ?? {}) }, uid: randomUUID(), creationTimestamp: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'), resourceVersion: String(state.seq) },
+          spec: { ...clone(template.spec ?? {}), ...(storageClassName ? { storageClassName } : {}), volumeMode: 'Filesystem' },
+        },
+        meta: { created: now, updated: now, spireData: containers.some((c) => String(c.image).includes('spire-server')) || undefined },
+      }
+    }
+  }
+}
+
+function defaultStorageClass(state: ClusterState): string | undefined {
+  const annotations = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class']
+  return list(state, 'storage.k8s.io', 'StorageClass').find((sc) => annotations.some((a) => sc.obj.metadata?.annotations?.[a] === 'true'))?.obj.metadata?.name
+}
+
+// A claim is bound once its class exists (the lab's provisioners are immediate).
+export function claimBound(state: ClusterState, claim: Stored): boolean {
+  const cls = claim.obj.spec?.storageClassName
+  return typeof cls === 'string' && !!find(state, 'storage.k8s.io', 'StorageClass', '', cls)
+}
+
+// ---------- service account tokens ----------
+
+// kube-controller-manager's token controller (pkg/controller/serviceaccount/tokens_controller.go):
+// a kubernetes.io/service-account-token Secret whose service account no longer exists is
+// deleted. And a token is valid only while its Secret exists: the istio-reader token
+// istioctl create-remote-secret handed out goes with its Secret.
+function tokenController(state: ClusterState): void {
+  for (const [key, secret] of Object.entries(state.objects)) {
+    if (secret.obj.kind !== 'Secret' || secret.obj.type !== 'kubernetes.io/service-account-token') continue
+    const account = secret.obj.metadata?.annotations?.['kubernetes.io/service-account.name']
+    if (!find(state, '', 'ServiceAccount', secret.obj.metadata?.namespace, account)) delete state.objects[key]
+  }
+  if (state.readerToken && state.readerTokenSecret && !state.objects[state.readerTokenSecret]) {
+    delete state.readerToken
+    delete state.readerTokenSecret
   }
 }
 
@@ -228,6 +345,15 @@ export function podReadiness(world: World, state: ClusterState, pod: Stored, see
   if (seen.has(id)) return { at: Infinity, reason: 'waits for itself' }
   seen.add(id)
   let at = Math.max(pod.meta.created + scaled(startup(pod)), state.ready)
+  // A StatefulSet's pod is scheduled only once its claims are bound.
+  const [ownerGroup, ownerKind, ownerNs, ownerName] = String(pod.meta.owner ?? '').split('|')
+  if (ownerGroup === 'apps' && ownerKind === 'StatefulSet') {
+    const set = state.objects[String(pod.meta.owner)]
+    for (const template of set?.obj.spec?.volumeClaimTemplates ?? []) {
+      const claim = find(state, '', 'PersistentVolumeClaim', ownerNs!, `${template.metadata?.name}-${ownerName}-0`)
+      if (!claim || !claimBound(state, claim)) return { at: Infinity, reason: '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.' }
+    }
+  }
   // Istio's gateways ship with image "auto", which only its sidecar injector replaces.
   const containers: Obj[] = [...(pod.obj.spec?.initContainers ?? []), ...(pod.obj.spec?.containers ?? [])]
   if (containers.some((c) => c?.image === 'auto')) return { at: Infinity, reason: 'ImagePullBackOff: Back-off pulling image "auto"' }
@@ -301,7 +427,7 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
   const name = obj.metadata?.name
   switch (obj.kind) {
     case 'Pod': {
-      const r = podReadiness(world, state, stored)
+      const r = obj.metadata?.deletionTimestamp ? { at: Infinity, reason: undefined } : podReadiness(world, state, stored)
       const ready = now >= r.at
       const containers: Obj[] = [...(obj.spec?.initContainers ?? []).filter((c: Obj) => c.restartPolicy === 'Always'), ...(obj.spec?.containers ?? [])]
       obj.status = {
@@ -317,7 +443,8 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
         startTime: iso(stored.meta.created),
         containerStatuses: containers.map((c) => ({
           name: c.name, image: c.image, ready, started: ready, restartCount: 0,
-          state: ready ? { running: { startedAt: iso(r.at) } } : { waiting: { reason: 'ContainerCreating', ...(r.reason ? { message: r.reason } : {}) } },
+          // An unscheduled pod's containers wait without a reason (kubectl shows Pending).
+          state: ready ? { running: { startedAt: iso(r.at) } } : r.reason?.startsWith('0/') ? { waiting: {} } : { waiting: { reason: 'ContainerCreating', ...(r.reason ? { message: r.reason } : {}) } },
         })),
       }
       break
@@ -352,6 +479,9 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
       obj.status = { loadBalancer: shown ? { ingress: [lb.hostname ? { hostname: lb.address } : { ip: lb.address, ipMode: 'VIP' }] } : {} }
       break
     }
+    case 'PersistentVolumeClaim':
+      obj.status = claimBound(state, stored) ? { phase: 'Bound', accessModes: obj.spec?.accessModes, capacity: obj.spec?.resources?.requests } : { phase: 'Pending' }
+      break
     case 'Namespace':
       obj.spec = { finalizers: ['kubernetes'] }
       obj.status = { phase: 'Active' }

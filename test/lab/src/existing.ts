@@ -25,7 +25,7 @@ export interface ExistingClusterSpec {
   region: string
   kubernetesVersion: string
   node: string
-  storageClass: string
+  storageClass: string                // its default StorageClass; '' for none
   user: Record<string, unknown>       // the kubeconfig user, as the cloud's CLI writes it
 }
 
@@ -67,7 +67,8 @@ function initialObjects(spec: ExistingClusterSpec): Obj[] {
   objects.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: spec.node, labels: { 'kubernetes.io/hostname': spec.node, 'topology.kubernetes.io/region': spec.region } }, spec: {} })
   objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { type: 'ClusterIP', clusterIP: '10.100.0.1', ports: [{ name: 'https', port: 443, targetPort: 443, protocol: 'TCP' }] } })
   objects.push(workload('Deployment', spec.loadBalancer === 'hostname' ? 'coredns' : 'kube-dns', 'kube-system', { 'k8s-app': 'kube-dns' }, [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.11.4' }]))
-  objects.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: spec.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: spec.loadBalancer === 'hostname' ? 'kubernetes.io/aws-ebs' : 'pd.csi.storage.gke.io' })
+  // Its default StorageClass ('' : a cluster without one, where a PVC without a class stays Pending).
+  if (spec.storageClass) objects.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: spec.storageClass, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: spec.loadBalancer === 'hostname' ? 'kubernetes.io/aws-ebs' : 'pd.csi.storage.gke.io' })
   return objects
 }
 

@@ -1,7 +1,8 @@
-// `helm` 3: repositories (kept in the state folder, not in $HOME), upgrade --install of the
-// two SPIRE charts (recording release, chart version and the merged values; --wait waits
-// for Pods, and for LoadBalancer Services to get an address, as Helm 3 does), uninstall,
-// list, status, get values, version.
+// `helm` 4.1.4, or 3.18.4 with LAB_HELM_VERSION=3: repositories (kept in the state folder,
+// not in $HOME), upgrade --install of the two SPIRE charts (recording release, chart version
+// and the merged values), uninstall (which keeps what says `helm.sh/resource-policy: keep`),
+// list, status, get values, version. --wait waits for the workloads to be ready; Helm 3's
+// waiter also waits for a LoadBalancer Service's address, Helm 4's kstatus watcher does not.
 import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseYaml, stringify } from 'yaml'
 import { recordApplied } from './applied.ts'
@@ -15,7 +16,24 @@ import { files, readJson, stateDir, ToolExit, updateJson } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { out, runTool } from './tool.ts'
 
-export const helmVersion = 'v3.18.4+gd80839c'
+// The two Helms the lab can be, as `helm version` names them (the real 4.1.4 binary prints
+// these; 3.18.4's line has no KubeClientVersion).
+const helms = {
+  3: { version: 'v3.18.4', commit: 'd80839cf37d860c8aa9a0503fe463278f26cd5e2', go: 'go1.24.4' },
+  4: { version: 'v4.1.4', commit: '05fa37973dc9e42b76e1d2883494c87174b6074f', go: 'go1.25.9', kubeClient: 'v1.35' },
+} as const
+
+// LAB_HELM_VERSION: 4 (the default) or 3.
+export function helmMajor(env: NodeJS.ProcessEnv = process.env): 3 | 4 {
+  const wanted = (env.LAB_HELM_VERSION ?? '4').replace(/^v/, '').split('.')[0]
+  if (wanted !== '3' && wanted !== '4') throw new ToolExit(70, `lab: LAB_HELM_VERSION=${env.LAB_HELM_VERSION} is not a Helm the lab can be (3 or 4)\n`)
+  return Number(wanted) as 3 | 4
+}
+
+export function helmVersion(): string {
+  const helm = helms[helmMajor()]
+  return `${helm.version}+g${helm.commit.slice(0, 7)}`
+}
 const knownRepos: Record<string, string[]> = { 'https://spiffe.github.io/helm-charts-hardened': Object.keys(charts) }
 
 interface Repo {
@@ -28,13 +46,16 @@ const globals: FlagSpec[] = [
   { name: 'debug' }, { name: 'registry-config', value: true }, { name: 'repository-config', value: true }, { name: 'repository-cache', value: true },
   { name: 'burst-limit', value: true }, { name: 'qps', value: true }, { name: 'kube-apiserver', value: true }, { name: 'kube-token', value: true },
 ]
-const installFlags: FlagSpec[] = [
+// Helm 4's --wait takes a strategy (--wait alone: watcher; the default is hookOnly, which
+// waits for hook pods only); Helm 3's is a switch (pkg/cmd/flags.go AddWaitFlag at v4.1.4).
+const waitFlag = (): FlagSpec => helmMajor() === 4 ? { name: 'wait', optional: 'watcher' } : { name: 'wait' }
+const installFlags = (): FlagSpec[] => [
   { name: 'install', short: 'i' }, { name: 'version', value: true }, { name: 'values', short: 'f', value: true }, { name: 'set', value: true },
-  { name: 'set-string', value: true }, { name: 'wait' }, { name: 'wait-for-jobs' }, { name: 'timeout', value: true }, { name: 'create-namespace' },
-  { name: 'atomic' }, { name: 'reuse-values' }, { name: 'reset-values' }, { name: 'description', value: true }, { name: 'output', short: 'o', value: true },
+  { name: 'set-string', value: true }, waitFlag(), { name: 'wait-for-jobs' }, { name: 'timeout', value: true }, { name: 'create-namespace' },
+  { name: 'atomic' }, ...(helmMajor() === 4 ? [{ name: 'rollback-on-failure' }] : []), { name: 'reuse-values' }, { name: 'reset-values' }, { name: 'description', value: true }, { name: 'output', short: 'o', value: true },
   { name: 'force' }, { name: 'dry-run', value: true }, { name: 'skip-crds' }, { name: 'devel' },
 ]
-const spec: CommandSpec = {
+const spec = (): CommandSpec => ({
   commands: {
     version: { flags: [{ name: 'short' }, { name: 'template', value: true }] },
     repo: {
@@ -45,14 +66,14 @@ const spec: CommandSpec = {
         remove: { aliases: ['rm'] },
       },
     },
-    upgrade: { flags: installFlags },
-    install: { flags: installFlags.filter((f) => f.name !== 'install') },
-    uninstall: { aliases: ['un', 'del', 'delete'], flags: [{ name: 'ignore-not-found' }, { name: 'wait' }, { name: 'timeout', value: true }, { name: 'keep-history' }] },
+    upgrade: { flags: installFlags() },
+    install: { flags: installFlags().filter((f) => f.name !== 'install') },
+    uninstall: { aliases: ['un', 'del', 'delete'], flags: [{ name: 'ignore-not-found' }, waitFlag(), { name: 'timeout', value: true }, { name: 'keep-history' }, { name: 'cascade', value: true }] },
     list: { aliases: ['ls'], flags: [{ name: 'all-namespaces', short: 'A' }, { name: 'output', short: 'o', value: true }, { name: 'short', short: 'q' }, { name: 'all', short: 'a' }] },
     status: { flags: [{ name: 'output', short: 'o', value: true }] },
     get: { commands: { values: { flags: [{ name: 'all', short: 'a' }, { name: 'output', short: 'o', value: true }] } } },
   },
-}
+})
 
 function reposFile(): string {
   return files.helmRepos(stateDir())
@@ -212,15 +233,23 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
     }
     for (const key of previous?.objects ?? []) if (!release.objects.includes(key)) deleteObject(state, key)
     if (chart === 'spire') {
+      // A server that finds its data (a PVC kept from an earlier install) keeps its keys, its
+      // bundle and its datastore; else it starts with fresh keys.
       const trustDomain = String(release.computed.global?.spire?.trustDomain ?? 'example.org')
       if (release.computed['spire-server']?.enabled === false) delete state.spire
-      else if (state.spire?.trustDomain !== trustDomain) state.spire = { trustDomain, bundle: generateBundle(), created: now }
+      else if (state.spire?.trustDomain !== trustDomain) state.spire = { trustDomain, bundle: generateBundle(trustDomain, release.computed.global?.spire?.caSubject ?? {}), created: now }
     }
     state.releases[releaseKey] = release
     reconcile(world, state, now)
     return { installing, release }
   })
-  if (isSet(p, 'wait') || isSet(p, 'atomic')) {
+  // Helm 3 (pkg/kube/ready.go serviceReady) counts a LoadBalancer Service ready once it has
+  // an ingress address; Helm 4's default watcher (kstatus, fluxcd/cli-utils
+  // pkg/kstatus/status/core.go serviceConditions) once it has a cluster IP, which is at once.
+  // --wait=legacy in Helm 4 is Helm 3's waiter.
+  const waitWith = helmMajor() === 3 ? (isSet(p, 'wait') || isSet(p, 'atomic') ? 'legacy' : undefined)
+    : waitStrategy(flag(p, 'wait') ?? ((isSet(p, 'atomic') || isSet(p, 'rollback-on-failure')) ? 'watcher' : 'hookOnly'))
+  if (waitWith === 'legacy' || waitWith === 'watcher') {
     const deadline = timeoutMs === 0 ? Date.now() + 300_000 : Date.now() + timeoutMs
     const ok = await waitUntil(() => {
       const world = loadWorld()
@@ -233,7 +262,7 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
         if (!stored) continue
         const [group, kind, namespace, objName] = key.split('|') as [string, string, string, string]
         if (['Deployment', 'DaemonSet', 'StatefulSet'].includes(kind)) at = Math.max(at, workloadReadiness(world, state, group, kind, namespace, objName).at)
-        if (kind === 'Service' && stored.obj.spec?.type === 'LoadBalancer') at = Math.max(at, loadBalancer(world, state, stored).at)
+        if (kind === 'Service' && stored.obj.spec?.type === 'LoadBalancer' && waitWith === 'legacy') at = Math.max(at, loadBalancer(world, state, stored).at)
       }
       return Date.now() >= at ? { done: true } : { done: false, at }
     }, deadline)
@@ -251,22 +280,41 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
   return 0
 }
 
+function waitStrategy(value: string): 'watcher' | 'legacy' | 'hookOnly' {
+  if (value === 'true') return 'watcher'
+  if (value === 'false') return 'hookOnly'
+  if (value === 'watcher' || value === 'legacy' || value === 'hookOnly') return value
+  throw new ToolExit(1, `Error: invalid argument "${value}" for "--wait" flag: invalid wait input "${value}". Valid inputs are watcher, hookOnly, and legacy`)
+}
+
+// pkg/action/uninstall.go (3.18.4 and 4.1.4 alike): every object of the release is deleted
+// except those annotated helm.sh/resource-policy: keep, which are listed ("These resources
+// were kept due to the resource policy:"). What the release did not create itself (a
+// StatefulSet's PVCs, the namespace --create-namespace made) is not the release's to delete.
 async function uninstall(p: Parsed): Promise<number> {
   const ctx = connect('helm', flag(p, 'kube-context'), flag(p, 'kubeconfig'))
   const ns = flag(p, 'namespace') ?? ctx.namespace ?? 'default'
+  if (helmMajor() === 4 && flag(p, 'wait') !== undefined) waitStrategy(flag(p, 'wait')!)
   const lines: string[] = []
   for (const name of p.args) {
-    const found = updateCluster(ctx.cluster, (state, world) => {
+    const kept = updateCluster(ctx.cluster, (state, world) => {
       const release = state.releases[`${ns}/${name}`]
-      if (!release) return false
-      for (const key of release.objects) deleteObject(state, key)
+      if (!release) return undefined
+      const keep: string[] = []
+      for (const key of release.objects) {
+        const obj = state.objects[key]?.obj
+        if (obj?.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep') keep.push(`[${obj.kind}] ${obj.metadata.name}`)
+        else deleteObject(state, key)
+      }
       delete state.releases[`${ns}/${name}`]
-      if (release.chart === 'spire') delete state.spire
+      // The server's data stays with its PVC, if it has one.
+      if (release.chart === 'spire' && !Object.values(state.objects).some((s) => s.meta.spireData)) delete state.spire
       reconcile(world, state, Date.now())
-      return true
+      return keep
     })
-    if (!found && !isSet(p, 'ignore-not-found')) throw new ToolExit(1, `Error: uninstall: Release not loaded: ${name}: release: not found`)
-    lines.push(found ? `release "${name}" uninstalled` : `release "${name}" not found`)
+    if (!kept && !isSet(p, 'ignore-not-found')) throw new ToolExit(1, `Error: uninstall: Release not loaded: ${name}: release: not found`)
+    if (kept && kept.length > 0) lines.push(`These resources were kept due to the resource policy:\n${kept.join('\n')}\n`)
+    lines.push(kept ? `release "${name}" uninstalled` : `release "${name}" not found`)
   }
   out(lines.join('\n'))
   return 0
@@ -275,7 +323,7 @@ async function uninstall(p: Parsed): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   let p: Parsed
   try {
-    p = parseCommandLine(argv, spec, globals, 'helm')
+    p = parseCommandLine(argv, spec(), globals, 'helm')
   } catch (error) {
     if (error instanceof UsageError) throw new ToolExit(1, `Error: ${error.message}${error.kind === 'command' ? `\nRun 'helm --help' for usage.` : ''}`)
     throw error
@@ -286,7 +334,12 @@ async function main(argv: string[]): Promise<number> {
       out('The Kubernetes package manager (the lab\'s stand-in)\n\nUsage:\n  helm [command]')
       return 0
     case 'version':
-      out(isSet(p, 'short') ? helmVersion : `version.BuildInfo{Version:"${helmVersion.split('+')[0]}", GitCommit:"d80839cf37d860c8aa9a0503fe463278f26cd5e2", GitTreeState:"clean", GoVersion:"go1.24.4"}`)
+    {
+      const helm = helms[helmMajor()]
+      const template = flag(p, 'template')
+      if (template === '{{.Version}}' || template === '{{ .Version }}') out(helm.version)
+      else out(isSet(p, 'short') ? helmVersion() : `version.BuildInfo{Version:"${helm.version}", GitCommit:"${helm.commit}", GitTreeState:"clean", GoVersion:"${helm.go}"${'kubeClient' in helm ? `, KubeClientVersion:"${helm.kubeClient}"` : ''}}`)
+    }
       return 0
     case 'repo':
       if (sub === 'add') return repoAdd(p)

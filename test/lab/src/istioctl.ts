@@ -198,6 +198,18 @@ async function createRemoteSecret(p: Parsed): Promise<number> {
       throw new ToolExit(1, 'Error: could not get access token to read resources from local kube-apiserver: serviceaccounts "istio-reader-service-account" not found')
     }
     state.readerToken ??= newToken()
+    // On Kubernetes 1.24+ istioctl makes the account a kubernetes.io/service-account-token
+    // Secret, <account>-istio-remote-secret-token, unless one exists (istioctl/pkg/multicluster/
+    // remote_secret.go getOrCreateServiceAccountSecret); the token is that Secret's.
+    const secret = objectKey({ group: '', kind: 'Secret', namespaced: true }, 'istio-system', 'istio-reader-service-account-istio-remote-secret-token')
+    if (!state.objects[secret]) {
+      applyObject(state, kindFor(state, 'v1', 'Secret')!, {
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+        metadata: { name: 'istio-reader-service-account-istio-remote-secret-token', namespace: 'istio-system', annotations: { 'kubernetes.io/service-account.name': 'istio-reader-service-account' } },
+        data: { token: Buffer.from(state.readerToken).toString('base64'), namespace: Buffer.from('istio-system').toString('base64') },
+      }, Date.now(), { recordApplied: false })
+    }
+    state.readerTokenSecret = secret
     return state.readerToken
   })
   const name = flag(p, 'name') ?? (resolution.ok ? resolution.target.context : ctx.cluster)

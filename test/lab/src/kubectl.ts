@@ -3,6 +3,7 @@
 // and curl inside the pods), describe, logs, version, cluster-info; `config ...` goes to the
 // real kubectl further down PATH.
 import { spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { appendFileSync, existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { parseAllDocuments, stringify } from 'yaml'
@@ -10,15 +11,15 @@ import { admit } from './admission.ts'
 import { recordApplied } from './applied.ts'
 import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec, type Parsed } from './args.ts'
 import { connect } from './connect.ts'
-import { applyObject, deleteObject, kubeletVersion, podReadiness, present, reconcile, store, workloadReadiness, type ApplyResult } from './controllers.ts'
-import { request } from './istio.ts'
+import { applyObject, deleteObject, kubeletVersion, podReadiness, present, reconcile, stillTerminating, store, workloadReadiness, type ApplyResult } from './controllers.ts'
+import { injectPod, request } from './istio.ts'
 import { jsonpath as jsonpathOf } from './jsonpath.ts'
 import { contextNames, kubeconfigFiles, resolveContext } from './kubeconfig.ts'
 import {
   apiServer, clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
   type ClusterState, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
-import { spireServerCommand } from './spire.ts'
+import { bundleEndpointReply, spireServerCommand } from './spire.ts'
 import { files, stateDir, ToolExit } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { err, out, runTool } from './tool.ts'
@@ -50,6 +51,7 @@ const spec: CommandSpec = {
     wait: { flags: [{ name: 'for', value: true }, { name: 'timeout', value: true }, selector, { name: 'all' }, { name: 'all-namespaces', short: 'A' }, filename] },
     rollout: { commands: { status: { flags: [{ name: 'timeout', value: true }, { name: 'watch', short: 'w' }, { name: 'revision', value: true }] }, restart: { flags: [selector] } } },
     exec: { flags: [{ name: 'container', short: 'c', value: true }, { name: 'stdin', short: 'i' }, { name: 'tty', short: 't' }, { name: 'quiet', short: 'q' }, filename, { name: 'pod-running-timeout', value: true }] },
+    run: { flags: [{ name: 'image', value: true }, { name: 'rm' }, { name: 'stdin', short: 'i' }, { name: 'tty', short: 't' }, { name: 'attach' }, { name: 'quiet', short: 'q' }, { name: 'restart', value: true }, { name: 'labels', short: 'l', value: true }, { name: 'env', value: true }, { name: 'annotations', value: true }, { name: 'command' }, { name: 'image-pull-policy', value: true }, { name: 'pod-running-timeout', value: true }, { name: 'port', value: true }] },
     config: {},
   },
 }
@@ -153,13 +155,21 @@ function targets(state: ClusterState, args: string[]): Target[] {
   })
 }
 
+// Pods that were deleted and have not finished terminating are still there to see.
+function terminatingPods(state: ClusterState, namespace?: string): Stored[] {
+  return Object.values(state.terminating ?? {}).filter((pod) => stillTerminating(pod) && (namespace === undefined || pod.obj.metadata?.namespace === namespace))
+}
+
 function objectsOf(state: ClusterState, info: KindInfo, namespace: string | undefined): Stored[] {
-  return list(state, info.group, info.kind, info.namespaced ? namespace : undefined)
+  const gone = info.kind === 'Pod' ? terminatingPods(state, info.namespaced ? namespace : undefined) : []
+  return [...list(state, info.group, info.kind, info.namespaced ? namespace : undefined), ...gone]
     .sort((a, b) => String(a.obj.metadata?.namespace ?? '').localeCompare(String(b.obj.metadata?.namespace ?? '')) || String(a.obj.metadata?.name).localeCompare(String(b.obj.metadata?.name)))
 }
 
 function findObject(state: ClusterState, info: KindInfo, namespace: string, name: string): Stored | undefined {
-  return state.objects[`${info.group}|${info.kind}|${info.namespaced ? namespace : ''}|${name}`]
+  const key = `${info.group}|${info.kind}|${info.namespaced ? namespace : ''}|${name}`
+  const terminating = state.terminating?.[key]
+  return state.objects[key] ?? (terminating && stillTerminating(terminating) ? terminating : undefined)
 }
 
 function age(ms: number): string {
@@ -182,7 +192,7 @@ function row(world: World, state: ClusterState, stored: Stored, wide: boolean): 
     case 'Pod': {
       const statuses: Obj[] = obj.status.containerStatuses
       const ready = statuses.filter((c) => c.ready).length
-      const phase = obj.status.phase === 'Running' ? 'Running' : statuses[0]?.state?.waiting?.reason ?? 'Pending'
+      const phase = obj.metadata?.deletionTimestamp ? 'Terminating' : obj.status.phase === 'Running' ? 'Running' : statuses[0]?.state?.waiting?.reason ?? 'Pending'
       return { header: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', ...(wide ? ['IP', 'NODE'] : [])], cells: [name, `${ready}/${statuses.length}`, phase, '0', age(created), ...(wide ? [obj.status.podIP, obj.spec.nodeName] : [])] }
     }
     case 'Deployment':
@@ -554,9 +564,10 @@ async function remove(p: Parsed): Promise<number> {
           if (!isSet(p, 'ignore-not-found')) errors.push(notFound(target.info, name))
           continue
         }
-        const key = Object.entries(state.objects).find(([, s]) => s === stored)![0]
-        // (a namespace's objects and a CRD's custom resources go with it)
-        deleteObject(state, key)
+        const key = Object.entries(state.objects).find(([, s]) => s === stored)?.[0]
+        // (a namespace's objects and a CRD's custom resources go with it; a pod that is
+        // terminating already is only reported)
+        if (key) deleteObject(state, key)
         lines.push(`${typeName(target.info)} "${name}" deleted`)
       }
     }
@@ -658,6 +669,10 @@ async function waitFor(p: Parsed): Promise<number> {
       const stored = current ? findObject(current, info, ctx.namespace, name) : undefined
       const obj = stored && current ? present(world, current, stored) : undefined
       if (met(obj)) return { done: true }
+      if (stored && 'until' in stored) {
+        const terminating = stored as Stored & { until: number; stuck?: string }
+        return { done: false, at: terminating.stuck ? undefined : terminating.until }
+      }
       if (stored && current && info.kind === 'Pod') return { done: false, at: podReadiness(world, current, stored).at }
       return { done: false }
     }, deadline)
@@ -694,6 +709,8 @@ function curl(world: World, state: ClusterState, pod: Stored, args: string[]): {
   let verbose = false
   let fail = false
   let writeOut = ''
+  let insecure = false
+  let connectTimeout = 300 // curl's default connect timeout, in seconds
   const urls: string[] = []
   const unknown = (option: string) => ({ stdout: '', stderr: `curl: option ${option}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`, code: 2 })
   for (let i = 0; i < args.length; i++) {
@@ -703,15 +720,18 @@ function curl(world: World, state: ClusterState, pod: Stored, args: string[]): {
     else if (a === '--verbose') verbose = true
     else if (a === '--fail') fail = true
     else if (a === '-w' || a === '--write-out') writeOut = args[++i] ?? ''
-    else if (['-o', '--output', '-H', '--header', '-m', '--max-time', '--connect-timeout', '-X', '--request'].includes(a)) i++
-    else if (a === '--include' || a === '--location' || a === '-L' || a === '-i' || a === '-k' || a === '--insecure') continue
+    else if (a === '--connect-timeout') connectTimeout = Number(args[++i] ?? 300)
+    else if (['-o', '--output', '-H', '--header', '-m', '--max-time', '-X', '--request'].includes(a)) i++
+    else if (a === '-k' || a === '--insecure') insecure = true
+    else if (a === '--include' || a === '--location' || a === '-L' || a === '-i') continue
     else if (/^-[a-zA-Z]+$/.test(a)) {
       for (const letter of a.slice(1)) {
         if (letter === 's') silent = true
         else if (letter === 'S') showError = true
         else if (letter === 'v') verbose = true
         else if (letter === 'f') fail = true
-        else if (!'iLk'.includes(letter)) return unknown(`-${letter}`)
+        else if (letter === 'k') insecure = true
+        else if (!'iL'.includes(letter)) return unknown(`-${letter}`)
       }
     } else if (a.startsWith('-')) return unknown(a)
     else urls.push(...expandGlob(a))
@@ -721,7 +741,7 @@ function curl(world: World, state: ClusterState, pod: Stored, args: string[]): {
   let stderr = ''
   let code = 0
   for (const url of urls) {
-    const one = fetchOne(world, state, pod, url, { silent, showError, verbose, fail })
+    const one = fetchOne(world, state, pod, url, { silent, showError, verbose, fail, insecure, connectTimeout })
     stdout += one.stdout
     stderr += one.stderr
     if (one.code !== 0) code = one.code
@@ -740,7 +760,7 @@ function expandGlob(url: string): string[] {
   return expanded
 }
 
-function fetchOne(world: World, state: ClusterState, pod: Stored, url: string, o: { silent: boolean; showError: boolean; verbose: boolean; fail: boolean }): { stdout: string; stderr: string; code: number; status: number } {
+function fetchOne(world: World, state: ClusterState, pod: Stored, url: string, o: { silent: boolean; showError: boolean; verbose: boolean; fail: boolean; insecure: boolean; connectTimeout: number }): { stdout: string; stderr: string; code: number; status: number } {
   let parsed: URL
   try {
     parsed = new URL(/^[a-z]+:\/\//.test(url) ? url : `http://${url}`)
@@ -748,7 +768,9 @@ function fetchOne(world: World, state: ClusterState, pod: Stored, url: string, o
     return { stdout: '', stderr: `curl: (3) URL rejected: Bad hostname\n`, code: 3, status: 0 }
   }
   const port = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80))
-  const reply = request(world, state, pod, parsed.hostname, port, parsed.pathname || '/')
+  // Another cluster's SPIRE bundle endpoint, reached directly from the pod's network.
+  const endpoint = parsed.protocol === 'https:' ? bundleEndpointReply(world, state, parsed.hostname.replace(/^\[|\]$/g, ''), port, parsed.pathname || '/', o.insecure, o.connectTimeout) : undefined
+  const reply = endpoint ? { ...endpoint, why: endpoint.code !== 0 ? `${parsed.hostname}:${port} from ${state.name}: ${endpoint.stderr.trim()}` : undefined } : request(world, state, pod, parsed.hostname, port, parsed.pathname || '/')
   if (reply.why) {
     try {
       appendFileSync(files.explain(stateDir()), `${new Date().toISOString()} ${state.name} curl ${url}: ${reply.why}\n`)
@@ -758,7 +780,7 @@ function fetchOne(world: World, state: ClusterState, pod: Stored, url: string, o
   }
   let stderr = reply.stderr
   if (o.silent && !o.showError) stderr = ''
-  const status = reply.code !== 0 ? 0 : reply.stdout === 'no healthy upstream' || reply.stdout.startsWith('upstream connect error') ? 503 : reply.stdout.includes('404 Not Found') ? 404 : 200
+  const status = reply.code !== 0 ? 0 : reply.stdout === 'no healthy upstream' || reply.stdout.startsWith('upstream connect error') ? 503 : reply.stdout.includes('404 Not Found') || reply.stdout.startsWith('404 page not found') ? 404 : 200
   if (o.verbose) stderr = `*   Trying ${parsed.hostname}:${port}...\n* Connected to ${parsed.hostname} port ${port}\n> GET ${parsed.pathname} HTTP/1.1\n> Host: ${parsed.host}\n> User-Agent: curl/8.14.1\n> Accept: */*\n>\n< HTTP/1.1 ${status}\n< server: envoy\n<\n` + stderr
   if (o.fail && reply.code === 0 && status >= 400) return { stdout: '', stderr: o.silent && !o.showError ? '' : `curl: (22) The requested URL returned error: ${status}\n`, code: 22, status }
   return { stdout: reply.stdout, stderr, code: reply.code, status }
@@ -789,7 +811,9 @@ async function exec(p: Parsed): Promise<number> {
   const notInImage = () => new ToolExit(126, `error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "${podName}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${program}": executable file not found in $PATH: unknown`)
   if (program === 'spire-server' || program === '/opt/spire/bin/spire-server') {
     if (!image.includes('spire-server')) throw notInImage()
-    result = spireServerCommand(world, state, args)
+    // -i hands our stdin to the command (`bundle set` reads the bundle from it).
+    const stdin = isSet(p, 'stdin') ? readStdin() : ''
+    result = updateCluster(ctx.cluster, (current) => spireServerCommand(current, args, stdin))
   } else if (program === 'curl') {
     if (!/curl|proxyv2/.test(image)) throw notInImage()
     result = curl(world, state, pod, args)
@@ -802,6 +826,118 @@ async function exec(p: Parsed): Promise<number> {
   process.stdout.write(result.stdout)
   process.stderr.write(result.stderr)
   if (result.code !== 0) throw new ToolExit(result.code, `command terminated with exit code ${result.code}`)
+  return 0
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+// `kubectl run NAME --image=IMAGE [--rm] [--attach|-i] [-q] [--restart=Never] [-l k=v,...] -- ARGS`
+// as kubectl 1.33's run.go does it: one pod (labels default to run=NAME), admitted like any
+// other (so Istio injects it into a labelled namespace unless sidecar.istio.io/inject=false);
+// attached (-i or --attach), it waits for the pod to run, streams its output, and with
+// --restart=Never exits with the container's exit code ("pod NS/NAME terminated (Error)");
+// --rm deletes the pod afterwards (printing `pod "NAME" deleted` unless -q), and needs an
+// attached pod. A sidecar never exits, so an injected pod never completes: kubectl then
+// gives up after --pod-running-timeout (1m). The lab's pods run curl images only.
+async function run(p: Parsed): Promise<number> {
+  const ctx = context(p)
+  const name = p.args[0]
+  if (!name) throw new ToolExit(1, 'error: NAME is required for run')
+  const image = flag(p, 'image')
+  if (!image) throw new ToolExit(1, 'error: required flag(s) "image" not set')
+  const interactive = isSet(p, 'stdin')
+  const attach = isSet(p, 'attach') || (flag(p, 'attach') === undefined && interactive)
+  if (isSet(p, 'tty') && !interactive) throw new ToolExit(1, 'error: -i/--stdin is required for containers with -t/--tty=true')
+  if (isSet(p, 'rm') && !attach) throw new ToolExit(1, 'error: --rm should only be used for attached containers')
+  const restart = flag(p, 'restart') ?? (interactive ? 'OnFailure' : 'Always')
+  if (!['Always', 'OnFailure', 'Never'].includes(restart)) throw new ToolExit(1, `error: invalid restart policy: ${restart}`)
+  const labels: Record<string, string> = {}
+  for (const pair of (flag(p, 'labels') ?? `run=${name}`).split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new ToolExit(1, `error: invalid label spec: ${pair}`)
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  const args = p.rest ?? p.args.slice(1)
+  const timeoutText = flag(p, 'pod-running-timeout') ?? '1m0s'
+  const timeoutMs = parseGoDuration(timeoutText)
+  if (timeoutMs === undefined) throw new ToolExit(1, `error: invalid argument "${timeoutText}" for "--pod-running-timeout" flag: time: invalid duration "${timeoutText}"`)
+  const ns = ctx.namespace
+  const podKey = objectKey({ group: '', kind: 'Pod', namespaced: true }, ns, name)
+  await sleep(scaled('kubectlRequest'))
+  updateCluster(ctx.cluster, (state, world) => {
+    if (!state.objects[`|Namespace||${ns}`]) throw new ToolExit(1, `Error from server (NotFound): namespaces "${ns}" not found`)
+    if (state.objects[podKey] || state.terminating?.[podKey]) throw new ToolExit(1, `Error from server (AlreadyExists): pods "${name}" already exists`)
+    const template = { metadata: { labels }, spec: { containers: [{ name, image, ...(args.length ? { args } : {}) }], restartPolicy: restart } }
+    const injected = injectPod(world, state, ns, template)
+    if ('error' in injected) throw new ToolExit(1, `Error from server (InternalError): ${injected.error}`)
+    const now = Date.now()
+    state.seq++
+    state.objects[podKey] = {
+      obj: {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name, namespace: ns, labels: injected.pod.metadata?.labels ?? labels, annotations: injected.pod.metadata?.annotations ?? {}, uid: randomUUID(), creationTimestamp: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'), resourceVersion: String(state.seq) },
+        spec: { serviceAccountName: 'default', ...injected.pod.spec, nodeName: state.existing?.node ?? `${state.name}-control-plane` },
+      },
+      meta: { created: now, updated: now, injection: injected.injection },
+    }
+  })
+  if (!attach) {
+    out(`pod/${name} created`)
+    return 0
+  }
+  const removePod = () => {
+    if (!isSet(p, 'rm')) return
+    updateCluster(ctx.cluster, (state, world) => {
+      deleteObject(state, podKey)
+      reconcile(world, state, Date.now())
+    })
+    if (!isSet(p, 'quiet')) out(`pod "${name}" deleted`)
+  }
+  const deadline = Date.now() + timeoutMs
+  const running = await waitUntil(() => {
+    const world = loadWorld()
+    const state = world.clusters[ctx.cluster]
+    const pod = state?.objects[podKey]
+    if (!state || !pod) return { done: false }
+    const at = podReadiness(world, state, pod).at
+    return Date.now() >= at ? { done: true } : { done: false, at }
+  }, deadline)
+  if (!running) {
+    removePod()
+    throw new ToolExit(1, 'error: timed out waiting for the condition')
+  }
+  const world = loadWorld()
+  const state = requireCluster(ctx.cluster)
+  const pod = state.objects[podKey]!
+  // The curl images' entrypoint runs curl when the first argument is an option (or curl).
+  const [program, ...rest] = args[0]?.startsWith('-') ? ['curl', ...args] : args
+  if (!/curl/.test(image) || program !== 'curl') {
+    removePod()
+    throw new ToolExit(1, `lab: kubectl run here runs curl images with curl only (image ${image}, command ${args.join(' ') || '(none)'})`)
+  }
+  const result = curl(world, state, pod, rest)
+  process.stdout.write(result.stdout)
+  process.stderr.write(result.stderr)
+  if (restart === 'Always') {
+    // kubectl waits for no exit code here: done once the output ends.
+    removePod()
+    return 0
+  }
+  if (pod.meta.injection || (restart === 'OnFailure' && result.code !== 0)) {
+    // The pod does not complete (a sidecar keeps running, or the container restarts): kubectl
+    // waits for it to, until its timeout.
+    await sleep(Math.max(0, deadline - Date.now()))
+    removePod()
+    throw new ToolExit(1, 'error: timed out waiting for the condition')
+  }
+  removePod()
+  if (result.code !== 0) throw new ToolExit(result.code, `pod ${ns}/${name} terminated (Error)`)
   return 0
 }
 
@@ -819,9 +955,10 @@ async function describe(p: Parsed): Promise<number> {
     for (const stored of objects) {
       const obj = present(world, state, stored)
       const events: string[] = []
-      if (obj.kind === 'Pod') {
+      if ('stuck' in stored && stored.stuck) events.push(`  Warning  FailedUnmount  ${stored.stuck}`)
+      else if (obj.kind === 'Pod' && !obj.metadata?.deletionTimestamp) {
         const r = podReadiness(world, state, stored)
-        if (r.reason && !Number.isFinite(r.at)) events.push(`  Warning  ${r.reason.startsWith('MountVolume') ? 'FailedMount' : 'Unhealthy'}  ${r.reason}`)
+        if (r.reason && !Number.isFinite(r.at)) events.push(`  Warning  ${r.reason.startsWith('MountVolume') ? 'FailedMount' : r.reason.startsWith('0/') ? 'FailedScheduling' : 'Unhealthy'}  ${r.reason}`)
       }
       if (stored.meta.createError) events.push(`  Warning  FailedCreate  ${stored.meta.createError}`)
       blocks.push([
@@ -946,6 +1083,8 @@ async function main(argv: string[]): Promise<number> {
       throw new ToolExit(1, 'error: Required resource not specified.')
     case 'exec':
       return exec(p)
+    case 'run':
+      return run(p)
   }
   throw new ToolExit(1, `error: unknown command "${command}" for "kubectl"`)
 }

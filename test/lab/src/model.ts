@@ -25,6 +25,7 @@ export interface Meta {
   lbAddress?: string               // LoadBalancer Services: the address MetalLB (or an existing cluster's cloud) picked
   clusterIP?: string
   createError?: string             // workloads: why their pod could not be created
+  spireData?: boolean              // PVCs: the SPIRE server's data volume (state.spire lives and dies with it)
 }
 
 export interface Stored {
@@ -61,9 +62,40 @@ export interface ClusterState {
   seq: number
   objects: Record<string, Stored>
   releases: Record<string, Release>
-  spire?: { trustDomain: string; bundle: Obj; created: number }
+  spire?: SpireData                // the SPIRE server's data: its keys and datastore, kept on its PVC
   operators: Record<string, Operator>
+  terminating?: Record<string, Terminating> // pods deleted and not gone yet (kubectl shows them as Terminating)
   readerToken?: string             // the istio-reader service account's token (remote secrets)
+  readerTokenSecret?: string       // the key of the Secret that token lives in, once create-remote-secret made one
+}
+
+// What a SPIRE server keeps in /run/spire/data (the chart's PVC spire-data): its own trust
+// bundle (from its CA keys) and its datastore, which holds the federation relationships and
+// the federated bundles. `at` is when a write takes effect (the controller manager acts a
+// little after the resource changed, and only once the server answers).
+export interface SpireData {
+  trustDomain: string
+  bundle: Obj                      // its own bundle, as `spire-server bundle show -format spiffe` prints it
+  created: number
+  relationships?: Record<string, Relationship>
+  federatedBundles?: Record<string, { bundle: Obj; at: number }>
+}
+
+export interface Relationship {
+  url: string
+  profile: string
+  endpointSPIFFEID?: string
+  at: number
+}
+
+// A pod on its way out: it is gone at `until`, unless it is stuck (its volumes cannot be
+// unmounted: the CSI driver that mounted them went first).
+export interface Terminating {
+  obj: Obj
+  meta: Meta
+  since: number
+  until: number
+  stuck?: string                   // why it cannot finish
 }
 
 // A cluster the workbook did not make (GKE, EKS, ...): its API server has a URL of its own,

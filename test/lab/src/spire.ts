@@ -1,14 +1,18 @@
 // SPIRE as the spiffe-hardened charts install it: the CRDs chart, the spire chart (server,
-// agent, CSI driver, controller manager), each server's own bundle, federation judged
-// from the ClusterFederatedTrustDomain objects actually applied, and the `spire-server`
-// command inside the server's container.
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+// agent, CSI driver, controller manager, its admission webhook), each server's own bundle
+// (RSA keys, as the chart's caKeyType rsa-2048 makes them), the controller manager turning
+// ClusterFederatedTrustDomains into federation relationships in the server's datastore, the
+// bundle endpoint other clusters fetch from, and the `spire-server` command inside the
+// server's container.
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
 import { parseRange } from './metallb.ts'
-import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type Obj, type Release, type World } from './model.ts'
+import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type Obj, type Release, type SpireData, type World } from './model.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
+import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
 import { scaled } from './timing.ts'
+import { selfSignedCaCertificate } from './x509.ts'
 
 export const charts: Record<string, string[]> = {
   'spire-crds': ['0.5.0'],
@@ -19,12 +23,14 @@ export const chartAppVersion: Record<string, string> = { 'spire-crds': '0.0.1', 
 
 // ---------- the charts ----------
 
+// spire-crds 0.5.0 annotates its CRDs `helm.sh/resource-policy: keep` (values.yaml
+// `annotations`), so `helm uninstall spire-crds` leaves them, and their resources, in place.
 export function spireCrdsObjects(): Obj[] {
   return [
     crd('spire.spiffe.io', 'ClusterFederatedTrustDomain', 'clusterfederatedtrustdomains', 'Cluster', ['v1alpha1']),
     crd('spire.spiffe.io', 'ClusterSPIFFEID', 'clusterspiffeids', 'Cluster', ['v1alpha1']),
     crd('spire.spiffe.io', 'ClusterStaticEntry', 'clusterstaticentries', 'Cluster', ['v1alpha1']),
-  ]
+  ].map((obj) => ({ ...obj, metadata: { ...obj.metadata, annotations: { 'helm.sh/resource-policy': 'keep' } } }))
 }
 
 const sidecarTemplate = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}'
@@ -41,10 +47,14 @@ export const spireDefaults: Obj = {
   'spire-server': {
     enabled: true,
     service: { type: 'ClusterIP', port: 443 },
-    federation: { enabled: false, bundleEndpoint: { port: 8443 } },
+    caKeyType: 'rsa-2048',
+    persistence: { type: 'pvc', size: '1Gi', accessMode: 'ReadWriteOnce', storageClass: null },
+    federation: { enabled: false, bundleEndpoint: { port: 8443, refreshHint: '5m' } },
     controllerManager: {
       enabled: true,
       className: '',
+      watchClassless: false,
+      validatingWebhookConfiguration: { enabled: true, failurePolicy: 'Fail' },
       identities: {
         clusterSPIFFEIDs: {
           default: { enabled: true, spiffeIDTemplate: sidecarTemplate, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['spire', 'spire-system', 'kube-system'] }] } },
@@ -87,16 +97,46 @@ export function spireObjects(release: Release): Obj[] {
         plugins: { KeyManager: [{ disk: { plugin_data: { keys_path: '/run/spire/data/keys.json' } } }] },
       }, null, 2),
     }, labels('server')))
-    objects.push(workload('StatefulSet', 'spire-server', ns, labels('server'), [
-      { name: 'spire-server', image: `ghcr.io/spiffe/spire-server:${chartAppVersion.spire}`, args: ['-expandEnv', '-config', '/run/spire/config/server.conf'], ports: [{ containerPort: 8081, name: 'grpc' }, ...(federation ? [{ containerPort: 8443, name: 'federation' }] : [])] },
+    const statefulSet = workload('StatefulSet', 'spire-server', ns, labels('server'), [
+      { name: 'spire-server', image: `ghcr.io/spiffe/spire-server:${chartAppVersion.spire}`, args: ['-expandEnv', '-config', '/run/spire/config/server.conf'], ports: [{ containerPort: 8081, name: 'grpc' }, { containerPort: 8080, name: 'healthz' }, ...(federation ? [{ containerPort: 8443, name: 'federation' }] : [])] },
       ...(dig(server, 'controllerManager', 'enabled') !== false ? [{ name: 'spire-controller-manager', image: 'ghcr.io/spiffe/spire-controller-manager:0.6.0', args: ['--config=controller-manager-config.yaml'] }] : []),
-    ], { spec: { serviceAccountName: 'spire-server' } }))
+    ], { spec: { serviceAccountName: 'spire-server' } })
+    // The server's keys and datastore live on a PVC made from this template (server-resource.yaml;
+    // persistence.type pvc by default). The StatefulSet sets no retention policy, so
+    // Kubernetes' default, Retain, keeps the PVC when the StatefulSet is deleted.
+    const persistence = dig(server, 'persistence') as Obj | undefined
+    if ((persistence?.type ?? 'pvc') === 'pvc') {
+      statefulSet.spec.volumeClaimTemplates = [{
+        metadata: { name: 'spire-data' },
+        spec: { accessModes: [persistence?.accessMode ?? 'ReadWriteOnce'], resources: { requests: { storage: persistence?.size ?? '1Gi' } }, ...(persistence?.storageClass ? { storageClassName: persistence.storageClass } : {}) },
+      }]
+    }
+    objects.push(statefulSet)
+    // service.yaml: "grpc" on service.port (443 by default) to the container's 8081, and the
+    // bundle endpoint on federation.bundleEndpoint.port (8443) when federation is enabled.
     objects.push(service('spire-server', ns, labels('server'), [
-      { name: 'grpc', port: 8081, targetPort: 'grpc' },
-      ...(federation ? [{ name: 'federation', port: 8443, targetPort: 'federation' }] : []),
+      { name: 'grpc', port: Number(dig(server, 'service', 'port') ?? 443), targetPort: 'grpc' },
+      ...(federation ? [{ name: 'federation', port: Number(dig(server, 'federation', 'bundleEndpoint', 'port') ?? 8443), targetPort: 'federation' }] : []),
     ], String(dig(server, 'service', 'type') ?? 'ClusterIP'), labels('server')))
     if (dig(server, 'controllerManager', 'enabled') !== false) {
-      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${className(release)}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
+      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${className(release)}\nwatchClassless: ${dig(server, 'controllerManager', 'watchClassless') === true}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
+      // controller-manager-webhook.yaml: ClusterFederatedTrustDomains are validated by the
+      // controller manager (vclusterfederatedtrustdomain.kb.io) on create and update.
+      if (dig(server, 'controllerManager', 'validatingWebhookConfiguration', 'enabled') !== false) {
+        objects.push({
+          apiVersion: 'admissionregistration.k8s.io/v1',
+          kind: 'ValidatingWebhookConfiguration',
+          metadata: { name: `${ns}-${release.name}-controller-manager-webhook` },
+          webhooks: [{
+            name: cftdWebhook,
+            admissionReviewVersions: ['v1'],
+            clientConfig: { service: { name: `${release.name}-controller-manager-webhook`, namespace: ns, path: '/validate-spire-spiffe-io-v1alpha1-clusterfederatedtrustdomain' } },
+            failurePolicy: 'Fail',
+            rules: [{ apiGroups: ['spire.spiffe.io'], apiVersions: ['v1alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['clusterfederatedtrustdomains'] }],
+            sideEffects: 'None',
+          }],
+        })
+      }
       const ids = dig(server, 'controllerManager', 'identities', 'clusterSPIFFEIDs')
       for (const [key, id] of Object.entries(isPlainObject(ids) ? ids : {})) {
         if (!isPlainObject(id) || id.enabled === false) continue
@@ -137,21 +177,40 @@ export function spireObjects(release: Release): Obj[] {
 
 // ---------- bundles ----------
 
+export const cftdWebhook = 'vclusterfederatedtrustdomain.kb.io'
+
+function rsaKey(): { publicKey: KeyObject; privateKey: KeyObject } {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 })
+}
+
 // A server's own trust bundle, as `bundle show -format spiffe` prints it: fresh keys per run.
-export function generateBundle(): Obj {
-  const key = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' })
-  const x509 = key()
-  const jwt = key()
-  // The X.509 authority's certificate, DER in base64 (opaque here: nothing in the lab parses it).
-  const der = Buffer.concat([Buffer.from([0x30, 0x82, 0x01, 0xb0]), randomBytes(432)]).toString('base64')
+// The chart's caKeyType is rsa-2048, which SPIRE uses for both the X.509 and the JWT
+// authority (spire_server.md: jwt_key_type defaults to ca_key_type). The X.509 authority is
+// a real self-signed CA certificate with the CA subject of the values and the trust
+// domain's ID as URI SAN, as SPIRE makes it (pkg/server/credtemplate/builder.go).
+export function generateBundle(trustDomain = 'example.org', caSubject: Obj = {}): Obj {
+  const ca = rsaKey()
+  const jwt = rsaKey().publicKey.export({ format: 'jwk' })
+  const der = selfSignedCaCertificate({
+    ...ca,
+    subject: { country: caSubject.country, organization: caSubject.organization, commonName: caSubject.commonName },
+    uri: `spiffe://${trustDomain}`,
+  })
+  const x509 = ca.publicKey.export({ format: 'jwk' })
   return {
     keys: [
-      { use: 'x509-svid', kty: 'EC', crv: 'P-256', x: x509.x, y: x509.y, x5c: [der] },
-      { use: 'jwt-svid', kty: 'EC', kid: randomBytes(16).toString('base64url'), crv: 'P-256', x: jwt.x, y: jwt.y },
+      { use: 'x509-svid', kty: 'RSA', n: x509.n, e: x509.e, x5c: [der.toString('base64')] },
+      { use: 'jwt-svid', kty: 'RSA', kid: randomBytes(24).toString('base64url'), n: jwt.n, e: jwt.e },
     ],
     spiffe_sequence: 1,
     spiffe_refresh_hint: 300,
   }
+}
+
+export function parsedBundle(bundle: Obj): ParsedBundle {
+  const parsed = parseSpiffeBundle(JSON.stringify(bundle))
+  if (!parsed.bundle) throw new Error(`lab: a bundle the lab holds does not parse: ${parsed.error}`)
+  return parsed.bundle
 }
 
 // ---------- judging SPIRE against configuration.md ----------
@@ -217,10 +276,10 @@ export function serverReadyAt(world: World, state: ClusterState): number {
   return workloadReadiness(world, state, 'apps', 'StatefulSet', release.namespace, 'spire-server').at
 }
 
-// A's view of B's bundle endpoint: https://<B's LoadBalancer address>:8443, if B serves one
-// and the address is announced on the kind network (kind), or B's cloud load balancer has
-// one (existing clusters: an IP, or a host name once it resolves).
-export function bundleEndpoint(world: World, b: ClusterState): { url?: string; at: number; problem?: string } {
+// B's bundle endpoint: https://<B's LoadBalancer address>:8443, if B serves one and the
+// address is announced on the kind network (kind) or B's cloud load balancer has one
+// (existing clusters: an IP, or a host name once it resolves). `at`: when it answers.
+export function bundleEndpoint(world: World, b: ClusterState): { url?: string; address?: string; at: number; problem?: string } {
   const release = spireRelease(b)
   if (!release) return { at: Infinity, problem: `SPIRE is not installed in ${b.name}` }
   if (dig(release.computed, 'spire-server', 'federation', 'enabled') !== true) return { at: Infinity, problem: `${b.name}'s SPIRE server does not serve a bundle endpoint (federation.enabled is not true)` }
@@ -229,14 +288,14 @@ export function bundleEndpoint(world: World, b: ClusterState): { url?: string; a
   const lb = loadBalancer(world, b, svc)
   if (!lb.address || !Number.isFinite(lb.at)) return { at: Infinity, problem: `spire-server in ${b.name} has no LoadBalancer address` }
   if (!b.existing) {
-    if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
+    if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { address: lb.address, at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
     // MetalLB answers ARP for the address on the node's network (L2 mode): it is reachable
     // only if it lies in that network's subnet.
     const node = Object.values(world.docker.containers).find((c) => c.cluster === b.name)
     const network = world.docker.networks[node?.network ?? 'kind']
-    if (network && !onNetwork(network.subnet, lb.address)) return { at: Infinity, problem: `${lb.address} is not on the kind network ${network.subnet}` }
+    if (network && !onNetwork(network.subnet, lb.address)) return { address: lb.address, at: Infinity, problem: `${lb.address} is not on the kind network ${network.subnet}` }
   }
-  return { url: `https://${lb.address}:8443`, at: Math.max(lb.reachable, serverReadyAt(world, b)) }
+  return { url: `https://${lb.address}:8443`, address: lb.address, at: Math.max(lb.reachable, serverReadyAt(world, b)) }
 }
 
 function onNetwork(subnet: string, ip: string): boolean {
@@ -244,51 +303,142 @@ function onNetwork(subnet: string, ip: string): boolean {
   return typeof range !== 'string' && typeof address !== 'string' && address[0] >= range[0] && address[0] <= range[1]
 }
 
+// ---------- the controller manager and the server's datastore ----------
+
+// spire-controller-manager 0.6.0 (pkg/spirefederationrelationship/reconciler.go): the
+// ClusterFederatedTrustDomains of its class (others are skipped without a word), the oldest
+// first for each trust domain, against the relationships in SPIRE's datastore. A missing one
+// is created (SPIRE stores the given trustDomainBundle with it: sqlstore
+// createFederationRelationship "overwrite current bundle"); one whose trust domain, endpoint
+// URL or profile differs is updated, again with the given bundle (pkg/spireapi/types.go
+// FederationRelationship.Equal compares only those three); an equal one is left alone, so a
+// new trustDomainBundle on its own never reaches SPIRE; a relationship without a resource is
+// deleted, its bundle stays. Runs after every change to the cluster.
+export function reconcileFederation(world: World, state: ClusterState, now: number): void {
+  const release = spireRelease(state)
+  const data = state.spire
+  if (!release || !data || dig(release.computed, 'spire-server', 'controllerManager', 'enabled') !== true) return
+  const ready = serverReadyAt(world, state)
+  if (!Number.isFinite(ready)) return
+  const at = Math.max(now, ready) + scaled('federation')
+  const ours = className(release)
+  const classless = dig(release.computed, 'spire-server', 'controllerManager', 'watchClassless') === true
+  const desired = new Map<string, Obj>()
+  const cftds = list(state, 'spire.spiffe.io', 'ClusterFederatedTrustDomain').sort((x, y) => x.meta.created - y.meta.created)
+  for (const cftd of cftds) {
+    const spec = cftd.obj.spec ?? {}
+    const cls = spec.className ?? ''
+    if (!(cls === ours || (cls === '' && classless))) continue
+    if (cftdSpecProblem(spec)) continue // "Ignoring invalid ClusterFederatedTrustDomain" (the webhook refuses these anyway)
+    if (spec.trustDomain === data.trustDomain) continue // SPIRE refuses a relationship with its own trust domain
+    if (!desired.has(spec.trustDomain)) desired.set(spec.trustDomain, spec)
+  }
+  data.relationships ??= {}
+  data.federatedBundles ??= {}
+  for (const domain of Object.keys(data.relationships)) if (!desired.has(domain)) delete data.relationships[domain]
+  for (const [domain, spec] of desired) {
+    const current = data.relationships[domain]
+    const wanted = { url: spec.bundleEndpointURL, profile: spec.bundleEndpointProfile.type, endpointSPIFFEID: spec.bundleEndpointProfile.endpointSPIFFEID }
+    if (current && current.url === wanted.url && current.profile === wanted.profile && (current.endpointSPIFFEID ?? '') === (wanted.endpointSPIFFEID ?? '')) continue
+    data.relationships[domain] = { ...wanted, at }
+    if (spec.trustDomainBundle) data.federatedBundles[domain] = { bundle: JSON.parse(spec.trustDomainBundle), at }
+  }
+}
+
+// ParseClusterFederatedTrustDomainSpec (api/v1alpha1/clusterfederatedtrustdomain_webhook.go):
+// what the admission webhook refuses, in its words; undefined when the spec is valid.
+export function cftdSpecProblem(spec: Obj): string | undefined {
+  if (typeof spec.trustDomain !== 'string' || !/^[a-z0-9._-]+$/.test(spec.trustDomain)) return `invalid trustDomain value: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores`
+  const url = spec.bundleEndpointURL
+  if (typeof url !== 'string' || url === '') return 'invalid bundleEndpointURL value: bundle endpoint URL is missing'
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(url)
+  } catch {
+    parsed = undefined
+  }
+  if (!parsed) return `invalid bundleEndpointURL value: parse ${JSON.stringify(url)}: invalid URI for request`
+  if (parsed.protocol !== 'https:') return 'invalid bundleEndpointURL value: scheme must be https'
+  if (parsed.host === '') return 'invalid bundleEndpointURL value: host must be specified'
+  if (parsed.username || parsed.password) return 'invalid bundleEndpointURL value: cannot contain userinfo'
+  const profile = spec.bundleEndpointProfile ?? {}
+  if (profile.type === 'https_web') {
+    if (profile.endpointSPIFFEID) return 'invalid bundle endpoint profile endpointSPIFFEID value: not applicable to the "https_web" profile'
+  } else if (profile.type === 'https_spiffe') {
+    // spiffeid.FromString: spiffe://<trust domain><path>, path segments of letters, digits, . - _
+    if (typeof profile.endpointSPIFFEID !== 'string' || !/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(profile.endpointSPIFFEID)) return 'invalid bundle endpoint profile endpointSPIFFEID value: scheme is missing or invalid'
+  } else return `invalid bundle endpoint profile type value ${JSON.stringify(profile.type ?? '')}`
+  if (spec.trustDomainBundle) {
+    const parsedBundle = parseSpiffeBundle(String(spec.trustDomainBundle))
+    if (parsedBundle.error) return `invalid trustDomainBundle value: ${parsedBundle.error}`
+  }
+  return undefined
+}
+
+// The federated bundles A's server holds now (`bundle list`), by trust domain: stored with
+// a relationship or by `bundle set`, whether or not their endpoint ever answered.
+export function heldBundles(a: ClusterState, now = Date.now()): Record<string, Obj> {
+  if (!spireRelease(a) || !a.spire) return {}
+  return Object.fromEntries(Object.entries(a.spire.federatedBundles ?? {}).filter(([, held]) => now >= held.at).map(([domain, held]) => [domain, held.bundle]))
+}
+
 export interface Federation {
   trustDomain: string
-  bundle?: Obj
-  at: number            // when it took (or will take) hold; Infinity: never
-  problems: string[]
+  bundle: Obj
 }
 
-// Whether A's server has (or will have) B's bundle, judged from the ClusterFederatedTrustDomain
-// A was given, B's actual endpoint and B's current bundle.
-export function federation(world: World, a: ClusterState, b: ClusterState): Federation {
-  const bDomain = b.spire?.trustDomain ?? `${plays(b)}.local`
-  const problems: string[] = []
-  const release = spireRelease(a)
-  if (!release) return { trustDomain: bDomain, at: Infinity, problems: [`SPIRE is not installed in ${a.name}`] }
-  if (dig(release.computed, 'spire-server', 'federation', 'enabled') !== true) problems.push(`federation is not enabled in ${a.name}'s SPIRE values`)
-  if (dig(release.computed, 'spire-server', 'controllerManager', 'enabled') !== true) problems.push(`the controller manager is not enabled in ${a.name}'s SPIRE values`)
-  const cftds = list(a, 'spire.spiffe.io', 'ClusterFederatedTrustDomain')
-  const cftd = cftds.find((s) => s.obj.spec?.trustDomain === bDomain)
-  if (!cftd) {
-    problems.push(`no ClusterFederatedTrustDomain for ${bDomain} in ${a.name}${cftds.length ? ` (there are: ${cftds.map((s) => `${s.obj.metadata.name} → ${s.obj.spec?.trustDomain}`).join(', ')})` : ''}`)
-    return { trustDomain: bDomain, at: Infinity, problems }
-  }
-  const spec = cftd.obj.spec ?? {}
-  const endpoint = bundleEndpoint(world, b)
-  if (endpoint.problem) problems.push(endpoint.problem)
-  else if (spec.bundleEndpointURL !== endpoint.url) problems.push(`bundleEndpointURL is ${JSON.stringify(spec.bundleEndpointURL)}, but ${b.name}'s bundle endpoint is ${endpoint.url}`)
-  if (spec.className !== className(release)) problems.push(`className is ${JSON.stringify(spec.className)}, but ${a.name}'s controller manager handles class ${className(release)}`)
-  if (spec.bundleEndpointProfile?.type !== 'https_spiffe') problems.push(`bundleEndpointProfile.type is ${JSON.stringify(spec.bundleEndpointProfile?.type)}, not https_spiffe`)
-  if (spec.bundleEndpointProfile?.endpointSPIFFEID !== `spiffe://${bDomain}/spire/server`) problems.push(`endpointSPIFFEID is ${JSON.stringify(spec.bundleEndpointProfile?.endpointSPIFFEID)}, not spiffe://${bDomain}/spire/server`)
-  let given: unknown
-  try {
-    given = typeof spec.trustDomainBundle === 'string' ? JSON.parse(spec.trustDomainBundle) : undefined
-  } catch {
-    given = undefined
-  }
-  if (!b.spire) problems.push(`${b.name} has no SPIRE server, so no bundle`)
-  else if (!deepEqual(given, b.spire.bundle)) problems.push(`trustDomainBundle is not ${b.name}'s current bundle`)
-  if (problems.length > 0) return { trustDomain: bDomain, at: Infinity, problems }
-  const at = Math.max(cftd.meta.updated, serverReadyAt(world, a), endpoint.at) + scaled('federation')
-  return { trustDomain: bDomain, bundle: b.spire?.bundle, at, problems }
-}
-
-// The bundles A's server holds now besides its own.
+// The federated bundles that let A's workloads verify the other clusters' current
+// certificates: A holds a bundle for B's trust domain whose X.509 authorities include B's
+// current one. A stale bundle (B's SPIRE was reinstalled with new keys) is still listed by
+// `bundle list`, but verifies nothing of B's; nor can SPIRE refresh it from B's endpoint,
+// whose https_spiffe identity it cannot verify either (updater.go). The lab's bundles do not
+// rotate, so a refresh never changes a bundle that can verify B.
 export function federatedNow(world: World, a: ClusterState, now = Date.now()): Federation[] {
-  return otherClusters(world, a).map((b) => federation(world, a, b)).filter((f) => now >= f.at)
+  const held = heldBundles(a, now)
+  return otherClusters(world, a).flatMap((b) => {
+    const bundle = b.spire && spireRelease(b) ? held[b.spire.trustDomain] : undefined
+    return bundle && authenticates(parsedBundle(bundle), parsedBundle(b.spire!.bundle)) ? [{ trustDomain: b.spire!.trustDomain, bundle }] : []
+  })
+}
+
+// ---------- the bundle endpoint, as another cluster's pod reaches it ----------
+
+export interface Reply {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+// `curl https://<address>:<port><path>` from a pod in cluster `from`. A SPIRE bundle endpoint
+// answers GET / with its bundle (pkg/server/endpoints/bundle/server.go: json.MarshalIndent
+// with 4 spaces, refresh hint from federation.bundleEndpoint.refreshHint, 5m); anything else
+// there is 404. Its certificate is the server's SVID (https_spiffe), which no web PKI
+// verifies: only `curl -k` gets the body. An address that is nobody's bundle endpoint is
+// not this function's (undefined).
+export function bundleEndpointReply(world: World, from: ClusterState, host: string, port: number, path: string, insecure: boolean, connectTimeout: number): Reply | undefined {
+  const b = Object.values(world.clusters).find((c) => lbOf(world, c) === host)
+  if (!b || port !== 8443) return undefined
+  const endpoint = bundleEndpoint(world, b)
+  const now = Date.now()
+  const unreachable = (): Reply => ({ stdout: '', stderr: `curl: (28) Failed to connect to ${host} port ${port} after ${connectTimeout * 1000 + 2} ms: Timeout was reached\n`, code: 28 })
+  if (b.existing) {
+    // A cloud load balancer's host name resolves a while after it is shown.
+    const svc = find(b, '', 'Service', spireRelease(b)?.namespace ?? 'spire', 'spire-server')
+    const lb = svc ? loadBalancer(world, b, svc) : undefined
+    if (lb?.hostname && now < lb.reachable) return { stdout: '', stderr: `curl: (6) Could not resolve host: ${host}\n`, code: 6 }
+  } else if (from.existing) {
+    return unreachable() // an address on the kind network, from a cloud
+  }
+  if (!endpoint.url) {
+    // No L2Advertisement (nobody answers ARP for it), or off the kind network: nothing answers.
+    if (endpoint.address === host) return unreachable()
+    return { stdout: '', stderr: `curl: (7) Failed to connect to ${host} port ${port} after 2 ms: Couldn't connect to server\n`, code: 7 }
+  }
+  if (now < endpoint.at) return { stdout: '', stderr: `curl: (7) Failed to connect to ${host} port ${port} after 2 ms: Couldn't connect to server\n`, code: 7 }
+  if (!insecure) return { stdout: '', stderr: `curl: (60) SSL certificate problem: unable to get local issuer certificate\nMore details here: https://curl.se/docs/sslcerts.html\n`, code: 60 }
+  if (path !== '/') return { stdout: '404 page not found\n', stderr: '', code: 0 }
+  const own = b.spire!.bundle
+  return { stdout: JSON.stringify({ keys: own.keys, spiffe_sequence: own.spiffe_sequence, spiffe_refresh_hint: 300 }, null, 4), stderr: '', code: 0 }
 }
 
 // ---------- the spire-server command ----------
@@ -301,49 +451,95 @@ export interface Exec {
 
 const banner = '****************************************'
 
-export function spireServerCommand(world: World, state: ClusterState, args: string[], now = Date.now()): Exec {
+// The spire-server CLI's flags: -name value or -name=value (Go's flag package).
+function cliFlags(rest: string[], known: string[]): { values: Record<string, string> } | Exec {
+  const values: Record<string, string> = {}
+  for (let i = 0; i < rest.length; i++) {
+    const match = /^--?([a-zA-Z]+)(?:=(.*))?$/.exec(rest[i]!)
+    if (!match || !known.includes(match[1]!)) return { stdout: '', stderr: `flag provided but not defined: ${rest[i]}\n`, code: 1 }
+    const value = match[2] ?? rest[++i]
+    if (value === undefined) return { stdout: '', stderr: `flag needs an argument: -${match[1]}\n`, code: 1 }
+    values[match[1]!] = value
+  }
+  return { values }
+}
+
+function formatOf(values: Record<string, string>): string | Exec {
+  const format = (values.format ?? 'pem').toLowerCase()
+  if (format !== 'spiffe' && format !== 'pem') return { stdout: '', stderr: `Error: invalid format: "${values.format}"\n`, code: 1 }
+  return format
+}
+
+// spiffeid.TrustDomainFromString: a name, or a SPIFFE ID whose trust domain is taken.
+function trustDomainOf(text: string): string | undefined {
+  const name = text.startsWith('spiffe://') ? text.slice('spiffe://'.length).split('/')[0]! : text
+  return /^[a-z0-9._-]+$/.test(name) ? name : undefined
+}
+
+export function spireServerCommand(state: ClusterState, args: string[], stdin = '', now = Date.now()): Exec {
   const usage = 'Usage: spire-server [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n    agent\n    bundle\n    entry\n    federation\n    healthcheck\n    run\n    token\n    validate\n    x509\n    jwt\n'
   const [command, sub, ...rest] = args
-  const format = (): string | Exec => {
-    for (let i = 0; i < rest.length; i++) {
-      if (rest[i] === '-format' || rest[i] === '--format') {
-        const value = rest[i + 1]
-        if (value !== 'spiffe' && value !== 'pem') return { stdout: '', stderr: `Error: invalid format: "${value}"\n`, code: 1 }
-        return value
-      }
-      if (rest[i]!.startsWith('-format=')) return rest[i]!.slice(8)
-      if (['-socketPath', '-output', '-id'].includes(rest[i]!)) { i++; continue }
-      return { stdout: '', stderr: `flag provided but not defined: ${rest[i]}\n`, code: 1 }
-    }
-    return 'pem'
-  }
   const pem = (bundle: Obj) => bundle.keys.filter((key: Obj) => key.use === 'x509-svid').map((key: Obj) => `-----BEGIN CERTIFICATE-----\n${String(key.x5c[0]).match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`).join('')
+  const print = (bundle: Obj, format: string) => format === 'spiffe' ? JSON.stringify(bundle, null, 4) + '\n' : pem(bundle)
+  const data = state.spire as SpireData
   if (command === 'healthcheck') return { stdout: 'Server is healthy.\n', stderr: '', code: 0 }
   if (command === 'bundle' && sub === 'show') {
-    const f = format()
+    const flags = cliFlags(rest, ['format', 'output', 'socketPath'])
+    if (!('values' in flags)) return flags
+    const f = formatOf(flags.values)
     if (typeof f !== 'string') return f
     if (faults().bundleGarbage) {
       return { stdout: `\u0000\u001b[2Jtime="${new Date(now).toISOString()}" level=warning msg="datastore busy" %!s(MISSING) ${randomBytes(12).toString('hex')} {"keys": [\n`, stderr: '', code: 0 }
     }
-    const bundle = state.spire?.bundle
-    if (!bundle) return { stdout: '', stderr: 'Error: rpc error: code = NotFound desc = bundle not found\n', code: 1 }
-    return { stdout: f === 'spiffe' ? JSON.stringify(bundle, null, 4) + '\n' : pem(bundle), stderr: '', code: 0 }
+    if (!data?.bundle) return { stdout: '', stderr: 'Error: rpc error: code = NotFound desc = bundle not found\n', code: 1 }
+    return { stdout: print(data.bundle, f), stderr: '', code: 0 }
   }
   if (command === 'bundle' && sub === 'list') {
-    const f = format()
+    // cmd/spire-server/cli/bundle/list.go: every federated bundle under a banner with its
+    // trust domain, or with -id just that one (GetFederatedBundle), without a banner.
+    const flags = cliFlags(rest, ['format', 'id', 'output', 'socketPath'])
+    if (!('values' in flags)) return flags
+    const f = formatOf(flags.values)
     if (typeof f !== 'string') return f
-    const held = federatedNow(world, state, now)
-    const text = held.map((fed) => `${banner}\n* ${fed.trustDomain}\n${banner}\n${f === 'spiffe' ? JSON.stringify(fed.bundle, null, 4) + '\n' : pem(fed.bundle!)}`).join('\n')
+    const held = heldBundles(state, now)
+    if (flags.values.id !== undefined) {
+      const domain = trustDomainOf(flags.values.id)
+      if (!domain) return { stdout: '', stderr: `Error: rpc error: code = InvalidArgument desc = trust domain argument is not valid: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores\n`, code: 1 }
+      if (domain === data?.trustDomain) return { stdout: '', stderr: `Error: rpc error: code = InvalidArgument desc = getting a federated bundle for the server's own trust domain is not allowed\n`, code: 1 }
+      const bundle = held[domain]
+      if (!bundle) return { stdout: '', stderr: 'Error: rpc error: code = NotFound desc = bundle not found\n', code: 1 }
+      return { stdout: print(bundle, f), stderr: '', code: 0 }
+    }
+    const text = Object.entries(held).sort(([x], [y]) => x.localeCompare(y)).map(([domain, bundle]) => `${banner}\n* ${domain}\n${banner}\n${print(bundle, f)}`).join('\n')
     return { stdout: text, stderr: '', code: 0 }
   }
+  if (command === 'bundle' && sub === 'set') {
+    // cmd/spire-server/cli/bundle/set.go: the bundle on stdin (or -path), parsed as go-spiffe
+    // does (util.ParseBundle), stored as the trust domain's federated bundle
+    // (BatchSetFederatedBundle, which overwrites: datastore SetBundle).
+    const flags = cliFlags(rest, ['format', 'id', 'path', 'output', 'socketPath'])
+    if (!('values' in flags)) return flags
+    if (!flags.values.id) return { stdout: '', stderr: 'Error: id flag is required\n', code: 1 }
+    const f = formatOf(flags.values)
+    if (typeof f !== 'string') return f
+    if (f !== 'spiffe') return { stdout: '', stderr: 'Error: lab: `bundle set` takes -format spiffe here\n', code: 1 }
+    if (flags.values.path !== undefined) return { stdout: '', stderr: `Error: unable to load bundle data: open ${flags.values.path}: no such file or directory\n`, code: 1 }
+    const domain = trustDomainOf(flags.values.id)
+    if (!domain) return { stdout: '', stderr: 'Error: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores\n', code: 1 }
+    const parsed = parseSpiffeBundle(stdin)
+    if (parsed.error) return { stdout: '', stderr: `Error: unable to parse to spiffe bundle: ${parsed.error}\n`, code: 1 }
+    if (!data) return { stdout: '', stderr: 'Error: rpc error: code = Unavailable desc = connection error\n', code: 1 }
+    if (domain === data.trustDomain) return { stdout: '', stderr: `Error: failed to set federated bundle: setting a federated bundle for the server's own trust domain is not allowed\n`, code: 1 }
+    data.federatedBundles ??= {}
+    data.federatedBundles[domain] = { bundle: JSON.parse(stdin), at: now }
+    return { stdout: 'bundle set.\n', stderr: '', code: 0 }
+  }
   if (command === 'federation' && sub === 'list') {
-    const relationships = list(state, 'spire.spiffe.io', 'ClusterFederatedTrustDomain')
-      .map((s) => s.obj.spec ?? {})
-      .filter((spec) => otherClusters(world, state).some((b) => now >= federation(world, state, b).at && (b.spire?.trustDomain === spec.trustDomain)))
+    const relationships = Object.entries(data?.relationships ?? {}).filter(([, r]) => now >= r.at).sort(([x], [y]) => x.localeCompare(y))
     const lines = [`Found ${relationships.length} federation relationship${relationships.length === 1 ? '' : 's'}`, '']
-    for (const spec of relationships) {
-      lines.push(`Trust domain              : ${spec.trustDomain}`, `Bundle endpoint URL       : ${spec.bundleEndpointURL}`, `Bundle endpoint profile   : ${spec.bundleEndpointProfile?.type}`)
-      if (spec.bundleEndpointProfile?.endpointSPIFFEID) lines.push(`Endpoint SPIFFE ID        : ${spec.bundleEndpointProfile.endpointSPIFFEID}`)
+    for (const [domain, r] of relationships) {
+      lines.push(`Trust domain              : ${domain}`, `Bundle endpoint URL       : ${r.url}`, `Bundle endpoint profile   : ${r.profile}`)
+      if (r.endpointSPIFFEID) lines.push(`Endpoint SPIFFE ID        : ${r.endpointSPIFFEID}`)
       lines.push('')
     }
     return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 }

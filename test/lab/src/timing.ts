@@ -16,6 +16,7 @@ export const durations = {
   kubectlRequest: 0.2,         // one API round trip: get, apply, patch, label
   kubectlExec: 0.4,            // exec into a container and run a short command
   podStart: 20,                // a pod from creation to Ready (pull, start, probes)
+  podTermination: 30,          // a deleted pod until it is gone: up to its grace period, 30 s by default (terminationGracePeriodSeconds)
   metallbReady: 20,            // MetalLB's controller and speaker Ready
   metallbWebhook: 5,           // MetalLB's admission webhook answers this long after its controller is Ready
   loadBalancerAddress: 5,      // MetalLB assigns an address to a LoadBalancer Service
