@@ -172,6 +172,26 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     assert.equal(injectable.spec.template.spec.containers[0].image, 'auto')
   })
 
+  test('native sidecars: istiod\'s "auto" only when every node runs 1.33+, ENABLE_NATIVE_SIDECARS=true on any node', async () => {
+    const app = file('app.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: default}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec: {containers: [{name: app, image: busybox}]}\n')
+    const proxyIn = async (context: string) => {
+      const pod = JSON.parse(await ok(ws, 'kubectl', [context, 'get', 'pods', '-l', 'app=app', '-o', 'json'])).items[0]
+      if ((pod.spec.initContainers ?? []).some((c: { name: string; restartPolicy?: string }) => c.name === 'istio-proxy' && c.restartPolicy === 'Always')) return 'initContainers'
+      return (pod.spec.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy') ? 'containers' : 'nowhere'
+    }
+    const operator = (env: string) => file(`cp-native-${env}.yaml`, `apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: control-plane}\nspec:\n  profile: minimal\n${env ? `  values: {pilot: {env: {ENABLE_NATIVE_SIDECARS: "${env}"}}}\n` : ''}`)
+    const B = '--context=kind-cluster-b'
+    assert.equal((await ws.run('kind', ['create', 'cluster', '--name', 'cluster-b', '--image', 'kindest/node:v1.32.2'])).code, 0)
+    for (const [context, env, where] of [[A, '', 'initContainers'], [B, '', 'containers'], [B, 'true', 'initContainers'], [A, 'false', 'containers']] as const) {
+      await ok(ws, 'istioctl', [context, 'install', '-y', '-f', operator(env)])
+      await ok(ws, 'kubectl', [context, 'label', 'namespace', 'default', 'istio-injection=enabled', '--overwrite'])
+      await ok(ws, 'kubectl', [context, 'apply', '-f', app])
+      await ok(ws, 'kubectl', [context, 'rollout', 'restart', 'deployment/app'])
+      await ok(ws, 'kubectl', [context, 'rollout', 'status', 'deployment/app', '--timeout=30s'])
+      assert.equal(await proxyIn(context), where, `${context}, ENABLE_NATIVE_SIDECARS=${env || '(auto)'}`)
+    }
+  })
+
   test('istioctl install prunes by owner labels: a named IstioOperator keeps what another installed, an unnamed one removes it', async () => {
     assert.ok(await deployment(), 'the gateway is there to begin with')
     const labels = (await deployment()).metadata.labels
