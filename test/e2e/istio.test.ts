@@ -106,8 +106,8 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     writeFileSync(path, text)
     return path
   }
-  const gatewayOperator = (injectionTemplate: boolean) => file(`gw-${injectionTemplate}.yaml`, [
-    'apiVersion: install.istio.io/v1alpha1', 'kind: IstioOperator', 'metadata:', '  name: eastwest', 'spec:', '  profile: empty', '  components:', '    ingressGateways:',
+  const gatewayOperator = (injectionTemplate: boolean, name = 'eastwest') => file(`gw-${injectionTemplate}-${name}.yaml`, [
+    'apiVersion: install.istio.io/v1alpha1', 'kind: IstioOperator', ...(name ? ['metadata:', `  name: ${name}`] : []), 'spec:', '  profile: empty', '  components:', '    ingressGateways:',
     '      - name: istio-eastwestgateway', '        enabled: true', '        label: {istio: eastwestgateway, app: istio-eastwestgateway, topology.istio.io/network: a-network}',
     '        k8s:', '          service:', '            ports: [{name: tls, port: 15443, targetPort: 15443}]',
     '  values:', ...(injectionTemplate ? ['    gateways:', '      istio-ingressgateway:', '        injectionTemplate: gateway'] : []), '    global: {network: a-network}', '',
@@ -207,5 +207,10 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     assert.equal(await deployment(), undefined, 'the unnamed control plane left the gateway')
     // istiod itself stays: the unnamed install rendered it.
     assert.equal((await ws.run('kubectl', [A, 'get', 'deploy', 'istiod', '-n', 'istio-system', '-o', 'name'])).stdout, 'deployment.apps/istiod\n')
+    // And the other way round: an unnamed gateway IstioOperator (profile empty) renders no
+    // control plane, so once its gateway is ready it prunes istiod.
+    const gatewayUnnamed = await ok(ws, 'istioctl', [A, 'install', '-y', '-f', gatewayOperator(true, '')])
+    assert.match(gatewayUnnamed, /Removed apps\/v1, Kind=Deployment\/istiod\.istio-system\./)
+    assert.equal((await ws.run('kubectl', [A, 'get', 'deploy', 'istiod', '-n', 'istio-system'])).code, 1)
   })
 })

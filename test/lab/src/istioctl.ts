@@ -115,12 +115,12 @@ async function install(p: Parsed): Promise<number> {
   if (faults().istioctlInstallFails) {
     throw new ToolExit(1, `✘ Istiod encountered an error: failed to wait for resource: resources not ready after 5m0s: context deadline exceeded\n  Deployment/istio-system/istiod (containers with unready status: [discovery])\nError: failed to install manifests: errors occurred during operation`)
   }
-  const removed = updateCluster(ctx.cluster, (state, world) => {
+  const kept = new Map<string, Set<string>>()
+  updateCluster(ctx.cluster, (state, world) => {
     const now = Date.now()
     // The lab's own record of who applied an object; istioctl itself goes by the labels.
     const recordOwner = `istioctl:${name ?? 'unnamed'}`
     const keys: string[] = []
-    const kept = new Map<string, Set<string>>()
     for (const component of rendered) {
       for (const obj of component.objects) {
         const info = kindFor(state, obj.apiVersion, obj.kind) ?? (obj.kind !== 'CustomResourceDefinition' ? undefined : kindFor(state, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'))
@@ -137,21 +137,9 @@ async function install(p: Parsed): Promise<number> {
         applyObject(state, info, obj, now, { owner: recordOwner, namespace: ns })
       }
     }
-    // Then it prunes what carries its owner labels but was not rendered this time.
-    const gone: string[] = []
-    for (const key of prunable(state, owner, kept)) {
-      const obj = state.objects[key]?.obj
-      if (!obj || !deleteObject(state, key)) continue
-      gone.push(`${obj.apiVersion.includes('/') ? obj.apiVersion : `/${obj.apiVersion}`}, Kind=${obj.kind}/${obj.metadata.name}.${obj.metadata.namespace ?? ''}`)
-    }
-    for (const [other, record] of Object.entries(state.operators)) {
-      record.objects = record.objects.filter((k) => state.objects[k])
-      if (!record.objects.some((k) => !k.startsWith('|Namespace|'))) delete state.operators[other]
-    }
     state.operators[name ?? 'installed-state'] = { spec, installed: now, objects: keys }
     if (keys.some((k) => k.endsWith('|istio-reader-service-account')) && !state.readerToken) state.readerToken = newToken()
     reconcile(world, state, now)
-    return gone
   })
   // istioctl waits for each component's workloads, up to its readiness timeout.
   const deadline = Date.now() + timeoutMs
@@ -182,7 +170,23 @@ async function install(p: Parsed): Promise<number> {
     const emoji: Record<string, string> = { 'Istio core': '⛵️', Istiod: '🧠', 'Ingress gateways': '🛬', 'Egress gateways': '🛫' }
     out(`✔ ${component.component} installed ${emoji[component.component] ?? ''}`.trimEnd())
   }
-  // uninstall.DeleteResource prints each object it prunes: "<group/version, Kind=...>/<name>.<namespace>".
+  // Once every component is applied and ready, it prunes what carries its owner labels but
+  // was not rendered this time (install.go: install, then prune; a failed wait returns
+  // before pruning). uninstall.DeleteResource prints each: "<group/version, Kind=...>/<name>.<namespace>".
+  const removed = updateCluster(ctx.cluster, (state, world) => {
+    const gone: string[] = []
+    for (const key of prunable(state, owner, kept)) {
+      const obj = state.objects[key]?.obj
+      if (!obj || !deleteObject(state, key)) continue
+      gone.push(`${obj.apiVersion.includes('/') ? obj.apiVersion : `/${obj.apiVersion}`}, Kind=${obj.kind}/${obj.metadata.name}.${obj.metadata.namespace ?? ''}`)
+    }
+    for (const [other, record] of Object.entries(state.operators)) {
+      record.objects = record.objects.filter((k) => state.objects[k])
+      if (!record.objects.some((k) => !k.startsWith('|Namespace|'))) delete state.operators[other]
+    }
+    reconcile(world, state, Date.now())
+    return gone
+  })
   for (const object of removed) out(`  Removed ${object}.`)
   out('✔ Installation complete')
   if (rendered.some((c) => c.component === 'Istiod')) out('Made this installation the default for cluster-wide operations.')
