@@ -116,7 +116,7 @@ test('05: each cluster gets a ClusterFederatedTrustDomain for the other', () => 
   }
 })
 
-test('06: control planes trust both trust domains and mount the SPIFFE socket', () => {
+test('06: named control planes that accept both trust domains and mount the SPIFFE socket', () => {
   for (const [c, o, space] of [['east', 'west', 255], ['west', 'east', 254]] as const) {
     const op = yamlOf('06-istio-control-planes', `${c}-istio-control-plane.yaml`)
     assert.equal(op.apiVersion, 'install.istio.io/v1alpha1')
