@@ -73,8 +73,9 @@ export async function waitForRemoteClusters(east: Cluster): Promise<Row[]> {
   }, `check the remote secret (make 08) and that ${east.other.name}'s API server is reachable from ${east.name}`, () => seen)
 }
 
-// West's east-west gateway must hold its own certificate and the roots of every trust
-// domain it admits calls from; the federated one reaches it through SPIRE's SDS.
+// West's east-west gateway must hold its own SPIRE certificate and the roots of both trust
+// domains, the federated one through SPIRE's SDS. The gateway passes calls through without
+// using them; it is where the walkthrough looks for what every SPIRE-backed proxy in west holds.
 export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): Promise<string> {
   const standIn = [
     'RESOURCE NAME     TYPE           STATUS     VALID CERT     SERIAL NUMBER     NOT AFTER     NOT BEFORE     TRUST DOMAIN',
@@ -93,7 +94,7 @@ export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): P
     const missing = typeof rows === 'string' ? [] : missingGatewaySecrets(rows, west.trustDomain, trusted)
     seen = typeof rows === 'string' ? rows : `missing ${missing.join(', ')}`
     return typeof rows !== 'string' && missing.length === 0 ? result.stdout : undefined
-  }, `without them, calls from the other cluster cannot be verified; check federation (make 05) and the gateway's template (make 07)`, () => seen)
+  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05) and the gateway's template (make 07)`, () => seen)
 }
 
 // The walkthrough's merge patch that picks a deployment's injection templates, e.g.
