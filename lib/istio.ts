@@ -2,11 +2,11 @@
 // certificates a proxy holds. Each check says what is missing, not just that something is.
 import type { Cluster } from './clusters.ts'
 import { parseTable, type Row } from './table.ts'
-import { WorkbookError } from './errors.ts'
+import { fail, WorkbookError } from './errors.ts'
 import { probeTimeout, waitFor } from './wait.ts'
 
 const remoteClusterColumns = ['NAME', 'SECRET', 'STATUS', 'ISTIOD'] as const
-const secretColumns = ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'TRUST DOMAIN'] as const
+const secretColumns = ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE'] as const
 
 export function parseRemoteClusters(text: string): Row[] {
   return parseTable(text, remoteClusterColumns, 'istioctl remote-clusters')
@@ -17,8 +17,17 @@ export function unsynced(rows: Row[], expected: string[]): string[] {
   return expected.filter((name) => !rows.some((row) => row.NAME === name && row.STATUS === 'synced'))
 }
 
+// istioctl prints the TRUST DOMAIN column only when every secret has a trust domain: SPIRE's
+// certificate and root bundles do, istiod's root does not.
 export function parseProxySecrets(text: string): Row[] {
-  return parseTable(text, secretColumns, 'istioctl proxy-config secret')
+  const withDomains = text.split('\n').some((line) => line.includes('RESOURCE NAME') && line.includes('TRUST DOMAIN'))
+  return parseTable(text, withDomains ? [...secretColumns, 'TRUST DOMAIN'] : secretColumns, 'istioctl proxy-config secret')
+}
+
+// An active root without a trust domain is a plain CA, istiod's own: the proxy took its
+// certificate from istiod, not from SPIRE, and keeps doing so until its pod is replaced.
+export function certificatesFromIstiod(rows: Row[]): boolean {
+  return rows.some((row) => row['RESOURCE NAME'] === 'ROOTCA' && row.STATUS === 'ACTIVE' && !row['TRUST DOMAIN'])
 }
 
 // What the east-west gateway lacks: its own certificate in its trust domain and the root
@@ -64,8 +73,9 @@ export async function waitForRemoteClusters(east: Cluster): Promise<Row[]> {
   }, `check the remote secret (make 08) and that ${east.other.name}'s API server is reachable from ${east.name}`, () => seen)
 }
 
-// West's east-west gateway must hold its own certificate and the roots of every trust
-// domain it admits calls from; the federated one reaches it through SPIRE's SDS.
+// West's east-west gateway must hold its own SPIRE certificate and the roots of both trust
+// domains, the federated one through SPIRE's SDS. The gateway passes calls through without
+// using them; it is where the walkthrough looks for what every SPIRE-backed proxy in west holds.
 export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): Promise<string> {
   const standIn = [
     'RESOURCE NAME     TYPE           STATUS     VALID CERT     SERIAL NUMBER     NOT AFTER     NOT BEFORE     TRUST DOMAIN',
@@ -77,10 +87,14 @@ export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): P
   return waitFor(west.name, `the east-west gateway's ${west.trustDomain} certificate and ROOTCA bundles of ${trusted.join(' and ')}`, 'gatewaySecrets', async () => {
     const result = await west.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn })`istioctl --context=${west.context} proxy-config secret deploy/istio-eastwestgateway -n istio-system`
     const rows = result.exitCode === 0 ? rowsOrReason(parseProxySecrets, result.stdout) : result.stderr.trim() || `exit ${result.exitCode}`
+    if (typeof rows !== 'string' && certificatesFromIstiod(rows)) {
+      fail(`[${west.name}] the gateway's certificate comes from istiod, not SPIRE: is it injected with spire-gateway?`,
+        `see its pod's injection templates: kubectl --context=${west.context} get pods -n istio-system -l istio=eastwestgateway -o jsonpath='{.items[*].metadata.annotations.sidecar\\.istio\\.io/status}'; the gateway's IstioOperator needs values.gateways.istio-ingressgateway.injectionTemplate (make 07)`)
+    }
     const missing = typeof rows === 'string' ? [] : missingGatewaySecrets(rows, west.trustDomain, trusted)
     seen = typeof rows === 'string' ? rows : `missing ${missing.join(', ')}`
     return typeof rows !== 'string' && missing.length === 0 ? result.stdout : undefined
-  }, `without them, calls from the other cluster cannot be verified; check federation (make 05) and the gateway's template (make 07)`, () => seen)
+  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05) and the gateway's template (make 07)`, () => seen)
 }
 
 // The walkthrough's merge patch that picks a deployment's injection templates, e.g.

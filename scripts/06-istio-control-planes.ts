@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Page: docs/06-istio-control-planes.md
-// An Istio control plane in each cluster. Proxies get their certificates from SPIRE
-// (injection template "spire"), and each istiod trusts both trust domains: its own
-// bundle from the local SPIRE server, the other one from the other cluster's endpoint.
+// An Istio control plane in each cluster. Proxies get their certificates and roots from
+// SPIRE (injection templates "spire" and "spire-gateway"), and caCertificates names both
+// trust domains, so each cluster's proxies accept callers from the other one too.
 import { step } from '../lib/step.ts'
 import { requireMinimumVersion } from '../lib/doctor.ts'
 import { bundleEndpointAddress } from '../lib/spire.ts'
@@ -10,7 +10,7 @@ import { renderTemplate } from '../lib/template.ts'
 import { urlHost } from '../lib/validate.ts'
 
 const wb = await step('06-istio-control-planes', 'install both Istio control planes', { tools: ['kubectl', 'istioctl'] })
-// The "spire" template patches native sidecars, istioctl's default from 1.27 on.
+// The "spire" template patches native sidecars (the operator file asks istiod for them).
 await requireMinimumVersion(wb, 'istioctl')
 
 await wb.both(async (cluster) => {

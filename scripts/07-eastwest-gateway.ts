@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Page: docs/07-eastwest-gateway.md
 // West's services become reachable from east's network through an east-west gateway.
-// The gateway's proxy also takes its certificate from SPIRE ("spire-gateway" template),
-// and a Gateway resource lets mTLS traffic for *.local pass through it untouched.
+// The gateway's proxy also takes its certificate from SPIRE ("spire-gateway" template,
+// which reaches it because its IstioOperator leaves the pod to the injector), and a
+// Gateway resource lets mTLS traffic for *.local pass through it untouched.
 import { step } from '../lib/step.ts'
 import { requireMinimumVersion } from '../lib/doctor.ts'
 import { injectionTemplatesPatch } from '../lib/istio.ts'
@@ -16,12 +17,10 @@ await requireMinimumVersion(wb, 'istioctl')
 // The gateway's proxy is injected by west's istiod: without it the gateway never starts.
 await waitForRollout(west, 'deployment/istiod', 'istio-system', { madeBy: 'the control plane: make 06' })
 
-const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-gateway.yaml', {
-  CLUSTER: west.name,
-  MESH_ID: west.meshId,
-  NETWORK: west.network,
-}))
+const gateway = wb.handOver(west, 'eastwest-gateway', renderTemplate('eastwest-gateway.yaml', { NETWORK: west.network }))
 await west.$({ fix: `see why the gateway is not ready: kubectl --context=${west.context} get pods -n istio-system -l istio=eastwestgateway` })`istioctl --context=${west.context} install -y -f ${gateway}`
+// On a rerun, istioctl install has just set the annotation back to its own "gateway"
+// (it applies the chart's pod template with force), so the gateway rolls out twice.
 await west.$`kubectl --context=${west.context} patch deploy istio-eastwestgateway -n istio-system --type=merge -p ${injectionTemplatesPatch('gateway,spire-gateway')}`
 await waitForRollout(west, 'deployment/istio-eastwestgateway', 'istio-system', { madeBy: 'make 07' })
 // East's proxies send traffic for west's endpoints to this address.

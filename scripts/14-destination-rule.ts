@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Page: docs/14-destination-rule.md
-// By default a client accepts only servers of its own trust domain. helloworld answers
-// from both, so east's clients are told which two identities to accept.
+// helloworld answers from both trust domains, so east's clients are told which two
+// identities to accept. Up to Istio 1.28 east's istiod would expect east.local even from
+// west's endpoints; from 1.29 it names them with west's trust domain, and the rule is
+// what istiod would expect anyway (the upstream sample dropped it).
 import { step } from '../lib/step.ts'
 import { renderTemplate } from '../lib/template.ts'
 

@@ -116,11 +116,14 @@ test('05: each cluster gets a ClusterFederatedTrustDomain for the other', () => 
   }
 })
 
-test('06: control planes trust both trust domains and mount the SPIFFE socket', () => {
+test('06: named control planes that accept both trust domains and mount the SPIFFE socket', () => {
   for (const [c, o, space] of [['east', 'west', 255], ['west', 'east', 254]] as const) {
     const op = yamlOf('06-istio-control-planes', `${c}-istio-control-plane.yaml`)
     assert.equal(op.apiVersion, 'install.istio.io/v1alpha1')
     assert.equal(op.kind, 'IstioOperator')
+    // A name of its own: istioctl prunes by the owning IstioOperator's name, and an unnamed
+    // one would prune the east-west gateway that the IstioOperator of step 07 installed.
+    assert.deepEqual(op.metadata, { name: 'control-plane' })
     assert.equal(op.spec.profile, 'minimal')
     assert.equal(op.spec.meshConfig.accessLogFile, '/dev/stdout')
     assert.equal(op.spec.meshConfig.trustDomain, `${c}.local`)
@@ -140,17 +143,24 @@ test('06: control planes trust both trust domains and mount the SPIFFE socket', 
   }
 })
 
-test('07: the east-west gateway of west, and the cross-network Gateway', () => {
+test('07: the east-west gateway of west as gen-eastwest-gateway.sh --network west-network prints it, and the cross-network Gateway', () => {
   const op = yamlOf('07-eastwest-gateway', 'west-eastwest-gateway.yaml')
+  assert.equal(op.apiVersion, 'install.istio.io/v1alpha1')
+  assert.equal(op.kind, 'IstioOperator')
+  assert.deepEqual(op.metadata, { name: 'eastwest' })
+  assert.deepEqual(Object.keys(op.spec).sort(), ['components', 'profile', 'values'])
   assert.equal(op.spec.profile, 'empty')
+  assert.deepEqual(Object.keys(op.spec.components), ['ingressGateways'])
+  assert.equal(op.spec.components.ingressGateways.length, 1)
   const [gw] = op.spec.components.ingressGateways
   assert.equal(gw.name, 'istio-eastwestgateway')
   assert.equal(gw.enabled, true)
   assert.deepEqual(gw.label, { istio: 'eastwestgateway', app: 'istio-eastwestgateway', 'topology.istio.io/network': 'west-network' })
-  assert.deepEqual(gw.k8s.env, [{ name: 'ISTIO_META_ROUTER_MODE', value: 'sni-dnat' }, { name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: 'west-network' }])
+  assert.deepEqual(gw.k8s.env, [{ name: 'ISTIO_META_REQUESTED_NETWORK_VIEW', value: 'west-network' }])
   assert.deepEqual(gw.k8s.service.ports.map((p: { name: string; port: number; targetPort: number }) => [p.name, p.port, p.targetPort]),
-    [['status-port', 15021, 15021], ['mtls', 15443, 15443], ['tcp-istiod', 15012, 15012], ['tcp-webhook', 15017, 15017]])
-  assert.deepEqual(op.spec.values.global, { meshID: 'west-mesh', network: 'west-network', multiCluster: { clusterName: 'west' } })
+    [['status-port', 15021, 15021], ['tls', 15443, 15443], ['tls-istiod', 15012, 15012], ['tls-webhook', 15017, 15017]])
+  // Without injectionTemplate Istio's gateway chart renders a pod the injector skips.
+  assert.deepEqual(op.spec.values, { gateways: { 'istio-ingressgateway': { injectionTemplate: 'gateway' } }, global: { network: 'west-network' } })
   const gateway = yamlOf('07-eastwest-gateway', 'west-expose-services.yaml')
   assert.equal(gateway.apiVersion, 'networking.istio.io/v1')
   assert.equal(gateway.kind, 'Gateway')

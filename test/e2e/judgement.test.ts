@@ -100,34 +100,16 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       },
     },
     {
-      name: 'east\'s control plane fetches west\'s bundle from the wrong address',
-      because: /fetches west\.local's bundle from https:\/\/172\.18\.255\.99:8443/,
+      // Inbound, a proxy accepts callers of its mesh's trust domain and of the caCertificates
+      // entries' trustDomains (Istio's TrustDomainsForValidation): west's list is what lets
+      // v2 accept curl's east.local identity.
+      name: 'west\'s control plane lists another trust domain than east.local in caCertificates',
+      because: /west's proxies accept clients of trust domains west\.local, elsewhere\.local only .*spiffe:\/\/east\.local\/ns\/default\/sa\/curl/,
       v1: true,
+      says: /SSLV3_ALERT_CERTIFICATE_UNKNOWN/,
       change: async (ws) => {
-        const operator = rendered(ws, '06-istio-control-planes', 'east-istio-control-plane.yaml', (t) => t.replace(/https:\/\/172\.18\.255\.\d+:8443/, 'https://172.18.255.99:8443'))
-        await ok(ws, 'istioctl', [EAST, 'install', '-y', '-f', operator])
-      },
-    },
-    {
-      name: 'west\'s east-west gateway routes in standard mode instead of sni-dnat',
-      because: /ISTIO_META_ROUTER_MODE is \"standard\"/,
-      v1: true,
-      change: async (ws) => {
-        const operator = rendered(ws, '07-eastwest-gateway', 'west-eastwest-gateway.yaml', (t) => t.replace('value: sni-dnat', 'value: standard'))
+        const operator = rendered(ws, '06-istio-control-planes', 'west-istio-control-plane.yaml', (t) => t.replace(/trustDomains:\n(\s*)- east\.local/, 'trustDomains:\n$1- elsewhere.local'))
         await ok(ws, 'istioctl', [WEST, 'install', '-y', '-f', operator])
-        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway,spire-gateway' } } } } })])
-        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
-      },
-    },
-    {
-      name: 'the east-west gateway lacks the spire-gateway template (no east.local root)',
-      because: /injection templates \"gateway\", not \"gateway,spire-gateway\"/,
-      v1: true,
-      change: async (ws) => {
-        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
-        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
-        const secrets = await ok(ws, 'istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
-        assert.doesNotMatch(secrets, /ROOTCA.*east\.local/)
       },
     },
     {
@@ -209,4 +191,25 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       if (!c.v1) assert.ok(failures.length > 0 && failures.every((f) => /upstream connect error|no healthy upstream|command terminated/.test(f)), failures.slice(-1)[0])
     })
   }
+
+  // What does not matter to the call, read in Istio's source: east's istiod does not fetch
+  // the spiffeBundleUrls (only with ISTIO_MULTIROOT_MESH=true), and the east-west gateway
+  // passes mTLS through by SNI without a TLS context of its own (AUTO_PASSTHROUGH).
+  test('when east\'s control plane names a wrong bundle URL for west, both versions still answer', async () => {
+    const ws = fresh()
+    const operator = rendered(ws, '06-istio-control-planes', 'east-istio-control-plane.yaml', (t) => t.replace(/https:\/\/172\.18\.255\.\d+:8443/, 'https://172.18.255.99:8443'))
+    await ok(ws, 'istioctl', [EAST, 'install', '-y', '-f', operator])
+    const { v1, v2, failures } = await hellos(ws)
+    assert.ok(v1 > 0 && v2 > 0, `v1 ${v1}, v2 ${v2}: ${failures.slice(-1)[0]}`)
+  })
+
+  test('when the east-west gateway lacks the spire-gateway template, it holds no east.local root, and both versions still answer', async () => {
+    const ws = fresh()
+    await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
+    await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
+    const secrets = await ok(ws, 'istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
+    assert.doesNotMatch(secrets, /east\.local|TRUST DOMAIN/)
+    const { v1, v2, failures } = await hellos(ws)
+    assert.ok(v1 > 0 && v2 > 0, `v1 ${v1}, v2 ${v2}: ${failures.slice(-1)[0]}`)
+  })
 })

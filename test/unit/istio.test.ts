@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, rowsOrReason, unsynced } from '../../lib/istio.ts'
+import { certificatesFromIstiod, injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, rowsOrReason, unsynced } from '../../lib/istio.ts'
 
 const remoteClusters = `NAME     SECRET                                    STATUS     ISTIOD
 east                                               synced     istiod-8887cd9cd-zv2zf
@@ -45,6 +45,32 @@ test('proxy-config secret: without federation the east ROOTCA is missing, and na
   assert.deepEqual(missingGatewaySecrets(rows, 'west.local', ['east.local', 'west.local']), ['the ROOTCA bundle of east.local'])
   const noCert = parseProxySecrets(secrets.replace('default           Cert Chain     ACTIVE     true', 'default           Cert Chain     WARMING    false'))
   assert.deepEqual(missingGatewaySecrets(noCert, 'west.local', ['east.local', 'west.local']), ['a valid west.local certificate (default)'])
+})
+
+// A proxy whose certificates come from istiod: istiod's root names no trust domain, so
+// istioctl leaves the TRUST DOMAIN column out altogether.
+const fromIstiod = `RESOURCE NAME     TYPE           STATUS     VALID CERT     SERIAL NUMBER                        NOT AFTER                NOT BEFORE
+default           Cert Chain     ACTIVE     true           6ae5b8ea1f54a8d3e9b5f3a1c2d4e6f8     2025-09-06T17:43:55Z     2025-09-05T17:43:45Z
+ROOTCA            CA             ACTIVE     true           1f3e5d7c9b2a4f6e8d0c1b3a5f7e9d2c     2035-09-03T17:33:24Z     2025-09-05T17:33:24Z
+`
+
+test('proxy-config secret: a table without TRUST DOMAIN is read, and names certificates from istiod', () => {
+  const rows = parseProxySecrets(fromIstiod)
+  assert.deepEqual(rows.map((r) => [r['RESOURCE NAME'], r.TYPE, r.STATUS, r['NOT BEFORE']]), [
+    ['default', 'Cert Chain', 'ACTIVE', '2025-09-05T17:43:45Z'],
+    ['ROOTCA', 'CA', 'ACTIVE', '2025-09-05T17:33:24Z'],
+  ])
+  assert.equal(rows[0]!['TRUST DOMAIN'], undefined)
+  assert.equal(certificatesFromIstiod(rows), true)
+  assert.deepEqual(missingGatewaySecrets(rows, 'west.local', ['east.local', 'west.local']),
+    ['a valid west.local certificate (default)', 'the ROOTCA bundle of east.local', 'the ROOTCA bundle of west.local'])
+  // SPIRE's table is not istiod's, and neither are secrets still warming (no data, no trust domain).
+  assert.equal(certificatesFromIstiod(parseProxySecrets(secrets)), false)
+  const warming = `RESOURCE NAME     TYPE     STATUS      VALID CERT     SERIAL NUMBER     NOT AFTER     NOT BEFORE
+default                    WARMING     false
+ROOTCA                     WARMING     false
+`
+  assert.equal(certificatesFromIstiod(parseProxySecrets(warming)), false)
 })
 
 test('inside a wait, output that is not a table is a reason to wait, not a failure', () => {

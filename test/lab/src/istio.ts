@@ -1,19 +1,49 @@
-// Istio as istioctl 1.27 installs it: control planes and gateways from IstioOperator files,
-// sidecar injection (with the IstioOperator's custom templates), remote secrets, what
-// istioctl reports (remote-clusters, proxy-config secret), and the judgement of a request
-// from one pod to a service: which endpoints its proxy knows, and whether mTLS between the
-// two proxies would succeed, each decided from the content that was applied.
+// Istio as istioctl installs it (1.30.3 by default; LAB_ISTIO_VERSION picks another of
+// 1.27.x to 1.30.x): control planes and gateways from IstioOperator files, pruning by owner
+// labels, sidecar injection (with the IstioOperator's custom templates), remote secrets,
+// what istioctl reports (remote-clusters, proxy-config secret), and the judgement of a
+// request from one pod to a service: which endpoints its proxy knows, and whether mTLS
+// between the two proxies would succeed, each decided from the content that was applied.
+// Each rule names where upstream writes it (istio/istio at the tag given); the provenance
+// table in test/lab/README.md lists them all.
 import { createHash, randomBytes } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
 import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
 import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
-import { federatedNow, lbOf, otherClusters, plays, spireProblems, spireRelease } from './spire.ts'
+import { federatedNow, otherClusters, plays, spireProblems, spireRelease } from './spire.ts'
+import { ToolExit } from './state.ts'
 import { scaled } from './timing.ts'
 
-export const istioVersion = '1.27.1'
-const proxyImage = `docker.io/istio/proxyv2:${istioVersion}`
 const socketPath = '/var/run/secrets/workload-spiffe-uds'
+
+// ---------- the Istio release the lab plays ----------
+
+export const defaultIstioVersion = '1.30.3'
+
+// LAB_ISTIO_VERSION: the release istioctl is (and installs). Behaviour that differs by minor
+// version follows the release of the istiod that was installed (its image tag), so a cluster
+// installed with one setting keeps behaving as that release.
+export function istioVersion(env: NodeJS.ProcessEnv = process.env): string {
+  const version = env.LAB_ISTIO_VERSION || defaultIstioVersion
+  const match = /^1\.(\d+)\.\d+$/.exec(version)
+  if (!match || Number(match[1]) < 27 || Number(match[1]) > 30) {
+    throw new ToolExit(2, `lab: LAB_ISTIO_VERSION=${version} is not a release the lab models (1.27.x to 1.30.x)`)
+  }
+  return version
+}
+
+export function minorOf(version: string): number {
+  return Number(/^1\.(\d+)\./.exec(version)?.[1] ?? NaN)
+}
+
+const proxyImage = (version: string) => `docker.io/istio/proxyv2:${version}`
+
+// The release of the istiod running in `state`, read from its image tag.
+export function controlPlaneVersion(state: ClusterState): string | undefined {
+  const image = String(find(state, 'apps', 'Deployment', 'istio-system', 'istiod')?.obj.spec?.template?.spec?.containers?.[0]?.image ?? '')
+  return /:(1\.\d+\.\d+)$/.exec(image)?.[1]
+}
 
 // ---------- IstioOperator ----------
 
@@ -30,7 +60,7 @@ const profiles: Record<string, Obj> = {
 }
 
 // Check one IstioOperator document; returns its spec or an error as istioctl words it.
-export function readOperator(doc: Obj, source: string): { spec: Obj; name: string } | { error: string } {
+export function readOperator(doc: Obj, source: string): { spec: Obj; name?: string; namespace?: string } | { error: string } {
   if (doc.apiVersion !== 'install.istio.io/v1alpha1' || doc.kind !== 'IstioOperator') {
     return { error: `could not parse ${source}: the file is not an IstioOperator (apiVersion install.istio.io/v1alpha1, kind IstioOperator); got ${doc.apiVersion}/${doc.kind}` }
   }
@@ -44,7 +74,9 @@ export function readOperator(doc: Obj, source: string): { spec: Obj; name: strin
     const template = dig(spec, 'values', 'sidecarInjectorWebhook', 'templates', name)
     if (template !== undefined && typeof template !== 'string') return { error: `could not parse ${source}: values.sidecarInjectorWebhook.templates.${name} must be a string` }
   }
-  return { spec, name: doc.metadata?.name ?? 'installed-state' }
+  const name = typeof doc.metadata?.name === 'string' && doc.metadata.name !== '' ? doc.metadata.name : undefined
+  const ns = typeof doc.metadata?.namespace === 'string' && doc.metadata.namespace !== '' ? doc.metadata.namespace : undefined
+  return { spec, name, namespace: ns }
 }
 
 export function effectiveComponents(spec: Obj): Obj {
@@ -81,12 +113,24 @@ const istioCrds = (): Obj[] => [
 ]
 
 export interface Rendered {
-  component: string
+  component: string      // as istioctl's progress shows it: "Istio core", "Istiod", "Ingress gateways"
+  name: ComponentName    // as its labels name it (operator.istio.io/component)
   objects: Obj[]
 }
 
+// operator/pkg/component/component.go (1.27.0-1.30.3): the components' user-facing names.
+export const componentNames = ['Base', 'Pilot', 'Cni', 'Ztunnel', 'IngressGateways', 'EgressGateways'] as const
+export type ComponentName = typeof componentNames[number]
+
+// The revision an IstioOperator installs: spec.revision becomes values.revision, and an empty
+// one is "default" (operator/pkg/render/manifest.go, translateIstioOperatorToHelm;
+// install.go, getOwnerLabels).
+export function revisionOf(spec: Obj): string {
+  return String(dig(spec, 'values', 'revision') || spec.revision || 'default')
+}
+
 // What `istioctl install` creates for an IstioOperator, component by component.
-export function renderOperator(spec: Obj): Rendered[] {
+export function renderOperator(spec: Obj, version: string): Rendered[] {
   const components = effectiveComponents(spec)
   const ns = spec.namespace ?? 'istio-system'
   const values = spec.values ?? {}
@@ -94,6 +138,7 @@ export function renderOperator(spec: Obj): Rendered[] {
   if (components.base?.enabled) {
     rendered.push({
       component: 'Istio core',
+      name: 'Base',
       objects: [
         namespace(ns),
         ...istioCrds(),
@@ -107,6 +152,7 @@ export function renderOperator(spec: Obj): Rendered[] {
     const labels = { app: 'istiod', istio: 'pilot' }
     rendered.push({
       component: 'Istiod',
+      name: 'Pilot',
       objects: [
         namespace(ns),
         serviceAccount('istiod', ns, labels),
@@ -124,10 +170,11 @@ export function renderOperator(spec: Obj): Rendered[] {
               spec: {
                 serviceAccountName: 'istiod',
                 containers: [{
-                  name: 'discovery', image: `docker.io/istio/pilot:${istioVersion}`, args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', 'cluster.local', '--keepaliveMaxServerConnectionAge', '30m'],
+                  name: 'discovery', image: `docker.io/istio/pilot:${version}`, args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', 'cluster.local', '--keepaliveMaxServerConnectionAge', '30m'],
                   env: [
                     { name: 'CLUSTER_ID', value: String(dig(values, 'global', 'multiCluster', 'clusterName') ?? 'Kubernetes') },
                     { name: 'PILOT_TRUST_DOMAIN', value: String(dig(spec, 'meshConfig', 'trustDomain') ?? 'cluster.local') },
+                    ...Object.entries(isPlainObject(dig(values, 'pilot', 'env')) ? dig(values, 'pilot', 'env') as Obj : {}).map(([name, value]) => ({ name, value: String(value) })),
                   ],
                 }],
               },
@@ -142,37 +189,109 @@ export function renderOperator(spec: Obj): Rendered[] {
       ],
     })
   }
-  for (const [field, title] of [['ingressGateways', 'Ingress gateways'], ['egressGateways', 'Egress gateways']] as const) {
+  for (const [field, title, name, chartValues] of [['ingressGateways', 'Ingress gateways', 'IngressGateways', 'istio-ingressgateway'], ['egressGateways', 'Egress gateways', 'EgressGateways', 'istio-egressgateway']] as const) {
     const gateways: Obj[] = (components[field] ?? []).filter((g: Obj) => g?.enabled)
     if (gateways.length === 0) continue
     const objects: Obj[] = []
-    for (const gateway of gateways) {
-      const gwNs = gateway.namespace ?? ns
-      const name = String(gateway.name)
-      const labels: Record<string, string> = { ...(gateway.label ?? { app: 'istio-ingressgateway', istio: 'ingressgateway' }) }
-      for (const key of Object.keys(labels)) labels[key] = String(labels[key])
-      const k8s = gateway.k8s ?? {}
-      const ports: Obj[] = dig(k8s, 'service', 'ports') as Obj[] ?? [{ name: 'status-port', port: 15021, targetPort: 15021 }, { name: 'http2', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 8443 }]
-      objects.push(namespace(gwNs))
-      objects.push(serviceAccount(`${name}-service-account`, gwNs, labels))
-      objects.push({
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: gwNs, labels: { ...labels, 'install.operator.istio.io/owning-resource': 'unknown' } },
-        spec: {
-          replicas: 1, selector: { matchLabels: labels },
-          template: {
-            metadata: { labels: { ...labels, 'sidecar.istio.io/inject': 'true', 'service.istio.io/canonical-name': name }, annotations: { 'inject.istio.io/templates': 'gateway', 'prometheus.io/scrape': 'true' } },
-            spec: {
-              serviceAccountName: `${name}-service-account`,
-              containers: [{ name: 'istio-proxy', image: 'auto', env: (k8s.env ?? []).map((e: Obj) => ({ name: String(e.name), value: String(e.value) })), ports: ports.map((p) => ({ containerPort: Number(p.targetPort ?? p.port), protocol: 'TCP' })) }],
-            },
-          },
-        },
-      })
-      objects.push(service(name, gwNs, labels, ports.map((p) => ({ name: String(p.name), port: Number(p.port), targetPort: Number(p.targetPort ?? p.port) })), String(dig(k8s, 'service', 'type') ?? 'LoadBalancer'), labels))
-    }
-    rendered.push({ component: title, objects })
+    for (const gateway of gateways) objects.push(...renderGateway(spec, gateway, name, chartValues, version))
+    rendered.push({ component: title, name, objects })
   }
   return rendered
+}
+
+// One gateway, as Istio's gateway charts render it (manifests/charts/gateways/istio-ingress
+// and istio-egress, 1.27.0-1.30.3). values.gateways.<chart>.injectionTemplate (default "")
+// decides what the pod is: empty, templates/deployment.yaml, a pod that runs the proxy image
+// itself and is labelled and annotated sidecar.istio.io/inject: "false", so the injector
+// leaves it alone; set, templates/injected-deployment.yaml, a pod with image "auto",
+// sidecar.istio.io/inject: "true" and inject.istio.io/templates: <injectionTemplate>, which
+// only the injector makes runnable.
+function renderGateway(spec: Obj, gateway: Obj, component: ComponentName, chartValues: string, version: string): Obj[] {
+  const values = spec.values ?? {}
+  const gwNs = gateway.namespace ?? spec.namespace ?? 'istio-system'
+  const name = String(gateway.name)
+  const labels: Record<string, string> = { ...(gateway.label ?? (component === 'IngressGateways' ? { app: 'istio-ingressgateway', istio: 'ingressgateway' } : { app: 'istio-egressgateway', istio: 'egressgateway' })) }
+  for (const key of Object.keys(labels)) labels[key] = String(labels[key])
+  const k8s = gateway.k8s ?? {}
+  const ports: Obj[] = dig(k8s, 'service', 'ports') as Obj[] ?? [{ name: 'status-port', port: 15021, targetPort: 15021 }, { name: 'http2', port: 80, targetPort: 8080 }, { name: 'https', port: 443, targetPort: 8443 }]
+  const template = String(dig(values, 'gateways', chartValues, 'injectionTemplate') ?? '')
+  const injected = template !== ''
+  const revision = revisionOf(spec)
+  const chartName = component === 'IngressGateways' ? 'istio-ingressgateway' : 'istio-egressgateway'
+  const env = (k8s.env ?? []).map((e: Obj) => ({ name: String(e.name), value: String(e.value) }))
+  const network = dig(values, 'global', 'network')
+  const proxy: Obj = injected
+    ? { name: 'istio-proxy', image: 'auto', env }
+    : {
+        name: 'istio-proxy', image: proxyImage(version), args: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local'],
+        env: [...env, ...(network ? [{ name: 'ISTIO_META_NETWORK', value: String(network) }] : []), { name: 'ISTIO_META_CLUSTER_ID', value: String(dig(values, 'global', 'multiCluster', 'clusterName') ?? 'Kubernetes') }],
+      }
+  proxy.ports = [...ports.map((p) => ({ containerPort: Number(p.targetPort ?? p.port), protocol: 'TCP' })), { containerPort: 15090, protocol: 'TCP', name: 'http-envoy-prom' }]
+  const inject = injected ? 'true' : 'false'
+  return [
+    namespace(gwNs),
+    serviceAccount(`${name}-service-account`, gwNs, labels),
+    {
+      apiVersion: 'apps/v1', kind: 'Deployment',
+      metadata: { name, namespace: gwNs, labels: { ...labels, 'istio.io/rev': revision, 'install.operator.istio.io/owning-resource': 'unknown', 'operator.istio.io/component': component, 'app.kubernetes.io/name': chartName } },
+      spec: {
+        replicas: 1, selector: { matchLabels: labels },
+        template: {
+          metadata: {
+            labels: { ...labels, 'service.istio.io/canonical-name': name, 'service.istio.io/canonical-revision': 'latest', 'install.operator.istio.io/owning-resource': 'unknown', 'operator.istio.io/component': component, 'sidecar.istio.io/inject': inject, 'app.kubernetes.io/name': chartName },
+            annotations: { 'prometheus.io/port': '15020', 'prometheus.io/scrape': 'true', 'prometheus.io/path': '/stats/prometheus', 'sidecar.istio.io/inject': inject, ...(injected ? { 'inject.istio.io/templates': template } : { 'istio.io/rev': revision }) },
+          },
+          spec: { serviceAccountName: `${name}-service-account`, containers: [proxy] },
+        },
+      },
+    },
+    service(name, gwNs, labels, ports.map((p) => ({ name: String(p.name), port: Number(p.port), targetPort: Number(p.targetPort ?? p.port) })), String(dig(k8s, 'service', 'type') ?? 'LoadBalancer'), { ...labels, 'istio.io/rev': revision }),
+  ]
+}
+
+// ---------- what istioctl install owns, and prunes ----------
+
+export interface Owner {
+  name?: string          // the IstioOperator's metadata.name, when it has one
+  namespace?: string     // its metadata.namespace, when it has one
+  revision: string
+  version: string        // the istioctl release
+}
+
+// The labels istioctl puts on everything it installs, and selects by when it prunes
+// (operator/pkg/install/install.go, getOwnerLabels, 1.27.0-1.30.3). The owning resource's
+// name and namespace are there only when the IstioOperator has them.
+export function ownerLabels(owner: Owner, component?: ComponentName): Record<string, string> {
+  const labels: Record<string, string> = { 'operator.istio.io/managed': 'Reconcile', 'operator.istio.io/version': owner.version }
+  if (owner.name) labels['install.operator.istio.io/owning-resource'] = owner.name
+  if (owner.namespace) labels['install.operator.istio.io/owning-resource-namespace'] = owner.namespace
+  labels['istio.io/rev'] = owner.revision || 'default'
+  if (component) labels['operator.istio.io/component'] = component
+  return labels
+}
+
+// The kinds istioctl prunes (operator/pkg/uninstall/prune.go: NamespacedResources and
+// ClusterResources; never CRDs, never namespaces).
+const prunedKinds = new Set(['Deployment', 'DaemonSet', 'Service', 'ConfigMap', 'Pod', 'Secret', 'ServiceAccount', 'RoleBinding', 'Role', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'EnvoyFilter', 'MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration', 'ClusterRole', 'ClusterRoleBinding'])
+
+// What `istioctl install` deletes after applying (install.go, prune): every object of a pruned
+// kind that carries this install's owner labels and some component label, and that this
+// install did not render for that component. An IstioOperator without a name selects on no
+// owning resource at all, so it prunes the components another IstioOperator installed.
+export function prunable(state: ClusterState, owner: Owner, kept: Map<string, Set<string>>): string[] {
+  const core = ownerLabels(owner)
+  const found: string[] = []
+  for (const [key, stored] of Object.entries(state.objects)) {
+    if (!prunedKinds.has(String(stored.obj.kind))) continue
+    const labels: Record<string, string> = stored.obj.metadata?.labels ?? {}
+    if (!Object.entries(core).every(([k, v]) => labels[k] === v)) continue
+    const component = labels['operator.istio.io/component']
+    if (!componentNames.includes(component as ComponentName)) continue
+    if (kept.get(component)?.has(key)) continue
+    if (labels['install.operator.istio.io/owning-resource-not-pruned'] === 'true') continue
+    found.push(key)
+  }
+  return found
 }
 
 // ---------- injection ----------
@@ -186,9 +305,17 @@ export function injectionTemplates(spec: Obj | undefined): Record<string, string
   return result
 }
 
-function nativeSidecars(state: ClusterState): boolean {
+// Whether the injector makes istio-proxy a native sidecar (an init container with
+// restartPolicy: Always): pkg/kube/inject/webhook.go, DetectNativeSidecar, and
+// pilot/pkg/features/pilot.go, ENABLE_NATIVE_SIDECARS (1.27.0-1.30.3). istiod's
+// ENABLE_NATIVE_SIDECARS "true" always, "auto" (the default) only when every node's kubelet
+// is 1.33 or newer, "false" or anything else never.
+export function nativeSidecars(state: ClusterState, cp: Obj | undefined): boolean {
+  const mode = String(dig(cp, 'values', 'pilot', 'env', 'ENABLE_NATIVE_SIDECARS') ?? 'auto')
+  if (mode === 'true') return true
+  if (mode !== 'auto') return false
   const match = /^v(\d+)\.(\d+)/.exec(kubeletVersion(state))
-  return match ? Number(match[1]) > 1 || Number(match[2]) >= 29 : true
+  return match ? Number(match[1]) > 1 || Number(match[2]) >= 33 : false
 }
 
 // The SPIFFE socket patch a template holds, exactly as configuration.md gives it.
@@ -201,6 +328,15 @@ function socketPatch(template: Obj, list: 'initContainers' | 'containers'): bool
 
 type Injected = { pod: Obj; injection?: Injection } | { error: string }
 
+// A pod that runs Istio's proxy without being injected: a gateway that Istio's chart rendered
+// without an injectionTemplate (image proxyv2, args proxy router). Its pilot-agent asks
+// istiod for a certificate, as any proxy without SPIRE's socket does.
+function chartProxy(state: ClusterState, pod: Obj): Injection | undefined {
+  const proxy = (pod.spec?.containers as Obj[] | undefined)?.find((c) => c?.name === 'istio-proxy' && /\/proxyv2:/.test(String(c.image)) && c.args?.[0] === 'proxy')
+  if (!proxy) return undefined
+  return { proxy: proxy.args?.[1] === 'router' ? 'gateway' : 'sidecar', templates: [], socket: socketPatch({ spec: pod.spec }, 'containers'), istiod: state.name }
+}
+
 // The mutating webhook: what a pod made from `template` looks like, or why it is refused.
 export function injectPod(world: World, state: ClusterState, ns: string, template: Obj): Injected {
   const pod: Obj = { metadata: clone(template.metadata ?? {}), spec: clone(template.spec ?? {}) }
@@ -209,9 +345,13 @@ export function injectPod(world: World, state: ClusterState, ns: string, templat
   const cp = controlPlane(state)
   const istiod = find(state, 'apps', 'Deployment', 'istio-system', 'istiod')
   const nsLabels = find(state, '', 'Namespace', '', ns)?.obj.metadata?.labels ?? {}
-  const podInject = pod.metadata.labels['sidecar.istio.io/inject']
-  const wanted = podInject === 'true' || (nsLabels['istio-injection'] === 'enabled' && podInject !== 'false')
-  if (!wanted || !cp || !istiod || ns === 'kube-system') return { pod }
+  // The label, or else the annotation, sidecar.istio.io/inject decides; "false" is never
+  // injected, whatever inject.istio.io/templates says (pkg/kube/inject/inject.go,
+  // injectRequired, 1.27.0-1.30.3).
+  const label = pod.metadata.labels['sidecar.istio.io/inject']
+  const podInject = label ?? pod.metadata.annotations['sidecar.istio.io/inject']
+  const wanted = label === 'true' || (nsLabels['istio-injection'] === 'enabled' && podInject !== 'false')
+  if (!wanted || !cp || !istiod || ns === 'kube-system' || podInject === 'false') return { pod, injection: chartProxy(state, pod) }
   if (!Number.isFinite(workloadReadiness(world, state, 'apps', 'Deployment', 'istio-system', 'istiod').at)) {
     return { error: `Internal error occurred: failed calling webhook "namespace.sidecar-injector.istio.io": failed to call webhook: Post "https://istiod.istio-system.svc:443/inject?timeout=10s": no endpoints available for service "istiod"` }
   }
@@ -223,16 +363,17 @@ export function injectPod(world: World, state: ClusterState, ns: string, templat
     }
   }
   const proxy: Injection['proxy'] = names.includes('gateway') ? 'gateway' : 'sidecar'
-  const native = proxy === 'sidecar' && nativeSidecars(state)
+  const native = proxy === 'sidecar' && nativeSidecars(state, cp)
+  const image = proxyImage(controlPlaneVersion(state) ?? istioVersion())
   const proxyList = native ? 'initContainers' : 'containers'
   const otherList = native ? 'containers' : 'initContainers'
   const network = String(dig(cp, 'values', 'global', 'network') ?? '')
   const env = [{ name: 'ISTIO_META_NETWORK', value: network }, { name: 'ISTIO_META_CLUSTER_ID', value: String(dig(cp, 'values', 'global', 'multiCluster', 'clusterName') ?? 'Kubernetes') }]
   if (proxy === 'gateway') {
-    pod.spec.containers = (pod.spec.containers ?? []).map((c: Obj) => c.name === 'istio-proxy' ? { ...c, image: proxyImage, args: ['proxy', 'router'], env: [...(c.env ?? []), ...env] } : c)
+    pod.spec.containers = (pod.spec.containers ?? []).map((c: Obj) => c.name === 'istio-proxy' ? { ...c, image, args: ['proxy', 'router'], env: [...(c.env ?? []), ...env] } : c)
   } else {
-    const sidecar = { name: 'istio-proxy', image: proxyImage, args: ['proxy', 'sidecar'], env, ...(native ? { restartPolicy: 'Always' } : {}) }
-    pod.spec.initContainers = [...(pod.spec.initContainers ?? []), { name: 'istio-init', image: proxyImage, args: ['istio-iptables'] }, ...(native ? [sidecar] : [])]
+    const sidecar = { name: 'istio-proxy', image, args: ['proxy', 'sidecar'], env, ...(native ? { restartPolicy: 'Always' } : {}) }
+    pod.spec.initContainers = [...(pod.spec.initContainers ?? []), { name: 'istio-init', image, args: ['istio-iptables'] }, ...(native ? [sidecar] : [])]
     if (!native) pod.spec.containers = [...(pod.spec.containers ?? []), sidecar]
     pod.spec.volumes = [...(pod.spec.volumes ?? []), { name: 'istio-envoy', emptyDir: { medium: 'Memory' } }, { name: 'istio-data', emptyDir: {} }]
   }
@@ -276,7 +417,7 @@ export interface Identity {
   spiffeId: string
   issuer: string          // whose CA signed it: spire:<trust domain> or istiod:<cluster>
   roots: string[]         // the issuers it trusts (its ROOTCA)
-  rootDomains: string[]   // their trust domains, as proxy-config secret shows them
+  rootDomains: string[]   // their trust domains, as proxy-config secret shows them ('' when unknown)
   problem?: string
 }
 
@@ -289,7 +430,8 @@ export function proxyIdentity(world: World, state: ClusterState, pod: Stored, no
   const ns = pod.obj.metadata?.namespace
   const sa = pod.obj.spec?.serviceAccountName ?? 'default'
   if (!injection.socket) {
-    return { source: 'istiod', trustDomain: meshDomain, spiffeId: `spiffe://${meshDomain}/ns/${ns}/sa/${sa}`, issuer: `istiod:${state.name}`, roots: [`istiod:${state.name}`], rootDomains: [meshDomain] }
+    // istiod's self-signed root names no SPIFFE trust domain (see proxySecretRows).
+    return { source: 'istiod', trustDomain: meshDomain, spiffeId: `spiffe://${meshDomain}/ns/${ns}/sa/${sa}`, issuer: `istiod:${state.name}`, roots: [`istiod:${state.name}`], rootDomains: [''] }
   }
   const none = (problem: string): Identity => ({ source: 'none', trustDomain: '', spiffeId: '', issuer: '', roots: [], rootDomains: [], problem })
   const problems = spireProblems(world, state)
@@ -313,18 +455,43 @@ export function proxyIdentity(world: World, state: ClusterState, pod: Stored, no
   return { source: 'spire', trustDomain: td, spiffeId: `spiffe://${td}/ns/${ns}/sa/${sa}`, issuer: `spire:${td}`, roots: domains.map((d) => `spire:${d}`), rootDomains: domains }
 }
 
-// `istioctl proxy-config secret`: the rows for a pod.
-export function proxySecretRows(world: World, state: ClusterState, pod: Stored, now = Date.now()): string[][] {
+// One secret of a proxy as `istioctl proxy-config secret` reads it from Envoy's config dump
+// (istioctl/pkg/writer/compare/sds/util.go, 1.27.0-1.30.3). The trust domain of a certificate
+// is the host of its spiffe:// URI; a root bundle's is known only when it comes through SPIRE's
+// SPIFFE validator (one entry per trust domain); istiod's root carries no SPIFFE URI, so its
+// trust domain is empty. A warming secret has no data: no type, no trust domain, not valid.
+export interface SecretRow {
+  name: string
+  type: string
+  status: string
+  valid: boolean
+  serial: string
+  notAfter: string
+  notBefore: string
+  trustDomain: string
+}
+
+export function proxySecretRows(world: World, state: ClusterState, pod: Stored, now = Date.now()): SecretRow[] {
   const id = proxyIdentity(world, state, pod, now)
   if (!id) return []
   const seed = (what: string) => createHash('sha256').update(`${pod.obj.metadata?.uid}:${what}`).digest('hex').slice(0, 32)
   const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
   if (id.source === 'none') {
-    return [['default', 'Cert Chain', 'WARMING', 'false', '', '', '', ''], ['ROOTCA', 'CA', 'WARMING', 'false', '', '', '', '']]
+    const warming = (name: string): SecretRow => ({ name, type: '', status: 'WARMING', valid: false, serial: '', notAfter: '', notBefore: '', trustDomain: '' })
+    return [warming('default'), warming('ROOTCA')]
   }
-  const rows = [['default', 'Cert Chain', 'ACTIVE', 'true', seed('default'), when(now + 3600_000), when(now - 10_000), id.trustDomain]]
-  for (const domain of id.rootDomains) rows.push(['ROOTCA', 'CA', 'ACTIVE', 'true', seed(domain), when(now + 86400_000), when(now - 600_000), domain])
+  const rows: SecretRow[] = [{ name: 'default', type: 'Cert Chain', status: 'ACTIVE', valid: true, serial: seed('default'), notAfter: when(now + 3600_000), notBefore: when(now - 10_000), trustDomain: id.trustDomain }]
+  for (const domain of id.rootDomains) rows.push({ name: 'ROOTCA', type: 'CA', status: 'ACTIVE', valid: true, serial: seed(`root ${domain}`), notAfter: when(now + 86400_000), notBefore: when(now - 600_000), trustDomain: domain })
   return rows
+}
+
+// The table: its TRUST DOMAIN column only when every secret has a trust domain
+// (istioctl/pkg/writer/compare/sds/writer.go, printSecretItemsTabular, 1.27.0-1.30.3).
+export function proxySecretTable(rows: SecretRow[]): string[][] | string {
+  if (rows.length === 0) return 'No secret items to show.'
+  const withDomain = rows.every((r) => r.trustDomain !== '')
+  const header = ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', ...(withDomain ? ['TRUST DOMAIN'] : [])]
+  return [header, ...rows.map((r) => [r.name, r.type, r.status, String(r.valid), r.serial, r.notAfter, r.notBefore, ...(withDomain ? [r.trustDomain] : [])])]
 }
 
 // ---------- remote secrets ----------
@@ -437,22 +604,55 @@ function network(state: ClusterState): string {
   return String(dig(controlPlane(state), 'values', 'global', 'network') ?? '')
 }
 
-// How a client of `state` would validate a peer from another trust domain: the control
-// plane's caCertificates must name that domain with its bundle endpoint (configuration.md).
-export function trustsDomainUrl(world: World, state: ClusterState, domain: string): string | undefined {
-  const cp = controlPlane(state)
-  const entries: Obj[] = dig(cp, 'meshConfig', 'caCertificates') as Obj[] ?? []
-  const own = state.spire?.trustDomain
-  if (domain === own) {
-    const local = entries.find((e) => (e.trustDomains ?? []).includes(own))
-    return local?.spiffeBundleUrl === 'https://spire-server.spire.svc.cluster.local:8443' ? undefined : `${state.name}'s control plane does not take its own bundle (${own}) from https://spire-server.spire.svc.cluster.local:8443`
+function meshTrustDomain(cp: Obj | undefined): string {
+  return String(dig(cp, 'meshConfig', 'trustDomain') || 'cluster.local')
+}
+
+// The trust domains a server-side proxy accepts from its clients: its mesh's trustDomain,
+// trustDomainAliases and every caCertificates entry's trustDomains
+// (pilot/pkg/networking/plugin/authn/util.go, TrustDomainsForValidation, used for inbound
+// mTLS; pilot/pkg/security/model/authentication.go turns them into spiffe://<domain>/ SAN
+// prefixes; 1.27.0-1.30.3). Every domain, when istiod runs with
+// PILOT_SKIP_VALIDATE_TRUST_DOMAIN=true. The spiffeBundleUrls play no part here, and istiod
+// fetches them only with ISTIO_MULTIROOT_MESH=true (pilot/pkg/features/pilot.go, off by
+// default; pilot/pkg/bootstrap/server.go), which the lab does not model.
+export function acceptedTrustDomains(cp: Obj | undefined): string[] | undefined {
+  if (String(dig(cp, 'values', 'pilot', 'env', 'PILOT_SKIP_VALIDATE_TRUST_DOMAIN')) === 'true') return undefined
+  const entries = dig(cp, 'meshConfig', 'caCertificates')
+  const domains = [meshTrustDomain(cp), ...((dig(cp, 'meshConfig', 'trustDomainAliases') as string[] | undefined) ?? []),
+    ...(Array.isArray(entries) ? entries.flatMap((e: Obj) => Array.isArray(e?.trustDomains) ? e.trustDomains : []) : [])]
+  return [...new Set(domains.map(String).filter(Boolean))]
+}
+
+// The trust domain the istiod of `local` names an endpoint of `cluster` with, in the
+// identities it tells client proxies to expect. Up to 1.28 its own mesh's, for every
+// cluster (pilot/pkg/serviceregistry/kube/controller/endpoint_builder.go at 1.28.0,
+// SecureNamingSAN(pod, c.meshWatcher.Mesh())); from 1.29 the remote cluster's own, read
+// from that cluster's `istio` ConfigMap (multicluster.go at 1.29.0: a mesh watcher per
+// remote cluster; pkg/config/mesh/meshwatcher/collection.go falls back to the default mesh
+// config, trust domain cluster.local, when it finds none).
+export function endpointTrustDomain(local: ClusterState, cluster: ClusterState): string {
+  const own = meshTrustDomain(controlPlane(local))
+  if (cluster === local || cluster.name === local.name) return own
+  if (minorOf(controlPlaneVersion(local) ?? istioVersion()) < 29) return own
+  const mesh = find(cluster, '', 'ConfigMap', 'istio-system', 'istio')?.obj.data?.mesh
+  let parsed: Obj | undefined
+  try {
+    parsed = typeof mesh === 'string' ? parseYaml(mesh) : undefined
+  } catch {
+    parsed = undefined
   }
-  const other = Object.values(world.clusters).find((c) => c.spire?.trustDomain === domain)
-  const address = other ? lbOf(world, other) : undefined
-  const entry = entries.find((e) => (e.trustDomains ?? []).includes(domain))
-  if (!entry) return `${state.name}'s control plane lists no caCertificates entry for ${domain}`
-  if (!address || entry.spiffeBundleUrl !== `https://${address}:8443`) return `${state.name}'s control plane fetches ${domain}'s bundle from ${entry.spiffeBundleUrl}, not from ${domain}'s bundle endpoint ${address ? `https://${address}:8443` : '(none)'}`
-  return undefined
+  return String(parsed?.trustDomain || 'cluster.local')
+}
+
+// spiffe.ExpandWithTrustDomains (pkg/spiffe/spiffe.go): each identity also under each alias.
+function expandWithAliases(ids: string[], aliases: string[]): string[] {
+  const out = new Set(ids)
+  for (const id of ids) {
+    const match = /^spiffe:\/\/[^/]+(\/.*)$/.exec(id)
+    if (match) for (const alias of aliases) out.add(`spiffe://${alias}${match[1]}`)
+  }
+  return [...out].sort()
 }
 
 // Control-plane settings configuration.md requires of a cluster (beyond the templates).
@@ -475,7 +675,13 @@ export function controlPlaneProblems(world: World, state: ClusterState): string[
   return problems
 }
 
-// The east-west gateway of `state`'s network, and what stops traffic through it.
+// The east-west gateway of `state`'s network, and what stops traffic through it. istiod
+// takes a network's gateway from a Service labelled topology.istio.io/network=<network> and
+// sends cross-network traffic to its address on port 15443
+// (pilot/pkg/serviceregistry/kube/controller/network.go, DefaultNetworkGatewayPort). A
+// Gateway with tls.mode AUTO_PASSTHROUGH makes it route by SNI without a TLS context of its
+// own (pilot/pkg/networking/core/gateway.go, builtAutoPassthroughFilterChains): the
+// gateway's own certificate, injection templates and environment play no part in the call.
 export function eastWestGateway(world: World, state: ClusterState, host: string, now = Date.now()): { address?: string; problems: string[]; at: number } {
   const net = network(state)
   const problems: string[] = []
@@ -487,28 +693,11 @@ export function eastWestGateway(world: World, state: ClusterState, host: string,
   if (!shown) problems.push(`the east-west gateway Service ${svc.obj.metadata.name} in ${state.name} has no LoadBalancer address`)
   else if (now < lb.reachable) problems.push(`the east-west gateway's host name ${shown} does not resolve yet`)
   const address = shown && now >= lb.reachable ? shown : undefined
-  if (!(svc.obj.spec?.ports ?? []).some((p: Obj) => Number(p.port) === 15443)) problems.push(`the east-west gateway Service exposes no port 15443 (mtls)`)
+  if (!(svc.obj.spec?.ports ?? []).some((p: Obj) => Number(p.port) === 15443)) problems.push(`the east-west gateway Service exposes no port 15443 (the network gateway port)`)
   const deploy = find(state, 'apps', 'Deployment', svc.obj.metadata.namespace, svc.obj.metadata.name)
   if (!deploy) return { problems: [...problems, `no gateway deployment ${svc.obj.metadata.name} in ${state.name}`], at: Infinity }
   const ready = workloadReadiness(world, state, 'apps', 'Deployment', deploy.obj.metadata.namespace, deploy.obj.metadata.name)
   if (now < ready.at) problems.push(`the east-west gateway in ${state.name} is not ready${ready.reason ? `: ${ready.reason}` : ''}`)
-  const proxy = (deploy.obj.spec?.template?.spec?.containers ?? []).find((c: Obj) => c.name === 'istio-proxy')
-  const env = Object.fromEntries((proxy?.env ?? []).map((e: Obj) => [e.name, e.value]))
-  if (env.ISTIO_META_ROUTER_MODE !== 'sni-dnat') problems.push(`the east-west gateway's ISTIO_META_ROUTER_MODE is ${JSON.stringify(env.ISTIO_META_ROUTER_MODE)}, not sni-dnat`)
-  if (env.ISTIO_META_REQUESTED_NETWORK_VIEW !== net) problems.push(`the east-west gateway's ISTIO_META_REQUESTED_NETWORK_VIEW is ${JSON.stringify(env.ISTIO_META_REQUESTED_NETWORK_VIEW)}, not ${net}`)
-  const templates = String(deploy.obj.spec?.template?.metadata?.annotations?.['inject.istio.io/templates'] ?? '')
-  if (templates !== 'gateway,spire-gateway') problems.push(`the east-west gateway's pods use injection templates "${templates}", not "gateway,spire-gateway"`)
-  const pod = Object.values(state.objects).find((s) => s.obj.kind === 'Pod' && s.meta.owner?.endsWith(`|${deploy.obj.metadata.name}`) && s.meta.owner.startsWith('apps|Deployment|'))
-  const id = pod ? proxyIdentity(world, state, pod, now) : undefined
-  if (id?.source !== 'spire') problems.push(`the east-west gateway's proxy has no certificate from SPIRE${id?.problem ? ` (${id.problem})` : ''}`)
-  const operator = Object.values(state.operators).find((op) => (effectiveComponents(op.spec).ingressGateways ?? []).some((g: Obj) => g?.name === deploy.obj.metadata.name))
-  if (operator) {
-    const c = plays(state)
-    for (const [path, wanted] of [['values/global/meshID', `${c}-mesh`], ['values/global/network', `${c}-network`], ['values/global/multiCluster/clusterName', c]] as const) {
-      const actual = dig(operator.spec, ...path.split('/'))
-      if (actual !== wanted) problems.push(`the east-west gateway's ${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${wanted}`)
-    }
-  }
   const podLabels = deploy.obj.spec?.template?.metadata?.labels ?? {}
   const gateways = list(state, 'networking.istio.io', 'Gateway').filter((g) => {
     const selector = g.obj.spec?.selector ?? {}
@@ -628,18 +817,26 @@ export function request(world: World, state: ClusterState, client: Stored, host:
   if (mode !== undefined && mode !== 'ISTIO_MUTUAL') return result({ stdout: tlsFailure('268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'), stderr: '', code: 0, why: `the DestinationRule's TLS mode is ${mode}, not ISTIO_MUTUAL` })
   if (clientId.source === 'none') return result({ stdout: envoyReset('remote connection failure, transport failure reason: TLS_error: Secret is not supplied by SDS'), stderr: '', code: 0, why: `the client's proxy has no certificate: ${clientId.problem}` })
   if (serverId.source === 'none') return result({ stdout: envoyReset('connection termination'), stderr: '', code: 0, why: `the server's proxy has no certificate: ${serverId.problem}` })
-  const cpDomain = String(dig(controlPlane(state), 'meshConfig', 'trustDomain') ?? 'cluster.local')
+  // The identities the client accepts: the DestinationRule's subjectAltNames, or else the
+  // service accounts istiod knows behind the service, each named in the trust domain istiod
+  // gives its cluster, plus the mesh's trustDomainAliases
+  // (pilot/pkg/networking/core/cluster_tls.go, buildUpstreamTLSSettings;
+  // pilot/pkg/model/push_context.go, initServiceAccounts).
   const sans: string[] = Array.isArray(tls?.subjectAltNames) && tls.subjectAltNames.length > 0
     ? tls.subjectAltNames.map(String)
-    : [`spiffe://${cpDomain}/ns/${endpoint.pod.obj.metadata.namespace}/sa/${endpoint.pod.obj.spec?.serviceAccountName ?? 'default'}`]
+    : expandWithAliases([...new Set(endpoints.map((e) => `spiffe://${endpointTrustDomain(state, e.cluster)}/ns/${e.pod.obj.metadata.namespace}/sa/${e.pod.obj.spec?.serviceAccountName ?? 'default'}`))],
+      ((dig(controlPlane(state), 'meshConfig', 'trustDomainAliases') as string[] | undefined) ?? []).map(String))
   const verifyFailed = (why: string) => result({ stdout: tlsFailure('268435581:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED'), stderr: '', code: 0, why })
+  const rejected = (why: string) => result({ stdout: tlsFailure('268436502:SSL routines:OPENSSL_internal:SSLV3_ALERT_CERTIFICATE_UNKNOWN'), stderr: '', code: 0, why })
+  // The roots come from SPIRE over SDS (ROOTCA) or from istiod's CA, never from istiod's
+  // caCertificates (see acceptedTrustDomains).
   if (!clientId.roots.includes(serverId.issuer)) return verifyFailed(`the client's proxy does not trust ${serverId.issuer} (it trusts ${clientId.roots.join(', ') || 'nothing'})`)
-  if (clientId.source === 'spire') {
-    const caProblem = trustsDomainUrl(world, state, serverId.trustDomain)
-    if (caProblem) return verifyFailed(caProblem)
-  }
   if (!sans.includes(serverId.spiffeId)) return verifyFailed(`the server presents ${serverId.spiffeId}, and the client accepts only ${sans.join(', ')}`)
-  if (!serverId.roots.includes(clientId.issuer)) return result({ stdout: tlsFailure('268436502:SSL routines:OPENSSL_internal:SSLV3_ALERT_CERTIFICATE_UNKNOWN'), stderr: '', code: 0, why: `the server's proxy does not trust ${clientId.issuer} (it trusts ${serverId.roots.join(', ') || 'nothing'})` })
+  if (!serverId.roots.includes(clientId.issuer)) return rejected(`the server's proxy does not trust ${clientId.issuer} (it trusts ${serverId.roots.join(', ') || 'nothing'})`)
+  const accepted = acceptedTrustDomains(controlPlane(endpoint.cluster))
+  if (accepted && !accepted.includes(clientId.trustDomain)) {
+    return rejected(`${endpoint.cluster.name}'s proxies accept clients of trust domains ${accepted.join(', ')} only (its meshConfig trustDomain, trustDomainAliases and caCertificates trustDomains), and the client is ${clientId.spiffeId}`)
+  }
   if (endpoint.via) {
     const cpProblems = [...controlPlaneProblems(world, state), ...controlPlaneProblems(world, endpoint.cluster)]
     if (cpProblems.length > 0) return result({ stdout: envoyReset('connection termination'), stderr: '', code: 0, why: cpProblems.join('; ') })

@@ -1,6 +1,7 @@
-// `istioctl` 1.27: install -y -f (control planes and gateways from IstioOperator files,
-// waiting for their workloads as istioctl does), uninstall, create-remote-secret,
-// remote-clusters, proxy-config secret, version.
+// `istioctl` (1.30.3 unless LAB_ISTIO_VERSION says another): install -y -f (control planes
+// and gateways from IstioOperator files, waiting for their workloads and pruning by owner
+// labels as istioctl does), uninstall, create-remote-secret, remote-clusters,
+// proxy-config secret, version.
 import { readFileSync, existsSync } from 'node:fs'
 import { parseAllDocuments } from 'yaml'
 import { recordApplied } from './applied.ts'
@@ -8,7 +9,7 @@ import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, 
 import { connect } from './connect.ts'
 import { applyObject, deleteObject, podReadiness, reconcile, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
-import { controlPlane, istioVersion, newToken, proxyIdentity, proxySecretRows, readOperator, remoteClusters, remoteSecretYaml, renderOperator, type Rendered } from './istio.ts'
+import { controlPlane, controlPlaneVersion, istioVersion, newToken, ownerLabels, prunable, proxyIdentity, proxySecretRows, proxySecretTable, readOperator, remoteClusters, remoteSecretYaml, renderOperator, revisionOf, type Owner, type Rendered } from './istio.ts'
 import { resolveContext } from './kubeconfig.ts'
 import { dig, find, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, resourceFor, updateCluster, type ClusterState, type Obj, type Stored } from './model.ts'
 import { ToolExit } from './state.ts'
@@ -72,14 +73,17 @@ function setPath(target: Obj, path: string, value: unknown): void {
 }
 
 async function install(p: Parsed): Promise<number> {
+  const version = istioVersion()
   const docs = readIops(p)
   let spec: Obj = {}
-  let name = 'installed-state'
+  let name: string | undefined
+  let operatorNamespace: string | undefined
   for (const [i, doc] of docs.entries()) {
     const read = readOperator(doc, flagList(p, 'filename')[i] ?? 'input')
     if ('error' in read) throw new ToolExit(1, `Error: ${read.error}`)
     spec = mergeValues(spec, read.spec)
-    if (doc.metadata?.name) name = doc.metadata.name
+    name = read.name ?? name
+    operatorNamespace = read.namespace ?? operatorNamespace
   }
   for (const assignment of flagList(p, 'set')) {
     const eq = assignment.indexOf('=')
@@ -91,7 +95,7 @@ async function install(p: Parsed): Promise<number> {
   if ('error' in checked) throw new ToolExit(1, `Error: ${checked.error}`)
   const profile = spec.profile ?? 'default'
   if (!isSet(p, 'skip-confirmation')) {
-    out(`This will install the Istio ${istioVersion} profile "${profile}" into the cluster. Proceed? (y/N)`)
+    out(`This will install the Istio ${version} profile "${profile}" into the cluster. Proceed? (y/N)`)
     let answer = ''
     try {
       answer = readFileSync(0, 'utf8').trim().toLowerCase()
@@ -105,32 +109,35 @@ async function install(p: Parsed): Promise<number> {
   const timeoutText = flag(p, 'readiness-timeout')
   const timeoutMs = timeoutText === undefined ? scaled('istioctlReadinessTimeout') : parseGoDuration(timeoutText)
   if (timeoutMs === undefined) throw new ToolExit(1, `Error: invalid argument "${timeoutText}" for "--readiness-timeout" flag: time: invalid duration "${timeoutText}"`)
-  const rendered: Rendered[] = renderOperator(spec)
+  const rendered: Rendered[] = renderOperator(spec, version)
+  const owner: Owner = { name, namespace: operatorNamespace, revision: revisionOf(spec), version }
   await sleep(scaled('istioctlInstall'))
   if (faults().istioctlInstallFails) {
     throw new ToolExit(1, `✘ Istiod encountered an error: failed to wait for resource: resources not ready after 5m0s: context deadline exceeded\n  Deployment/istio-system/istiod (containers with unready status: [discovery])\nError: failed to install manifests: errors occurred during operation`)
   }
+  const kept = new Map<string, Set<string>>()
   updateCluster(ctx.cluster, (state, world) => {
     const now = Date.now()
-    const owner = `istioctl:${name}`
+    // The lab's own record of who applied an object; istioctl itself goes by the labels.
+    const recordOwner = `istioctl:${name ?? 'unnamed'}`
     const keys: string[] = []
     for (const component of rendered) {
       for (const obj of component.objects) {
         const info = kindFor(state, obj.apiVersion, obj.kind) ?? (obj.kind !== 'CustomResourceDefinition' ? undefined : kindFor(state, 'apiextensions.k8s.io/v1', 'CustomResourceDefinition'))
         if (!info) throw new ToolExit(1, `✘ ${component.component} encountered an error: failed to update resource with server-side apply for obj ${obj.kind}/${obj.metadata?.name}: no matches for kind "${obj.kind}" in version "${obj.apiVersion}"\nError: failed to install manifests: errors occurred during operation`)
-        obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'install.operator.istio.io/owning-resource': name, 'operator.istio.io/component': component.component.replace(/\s/g, '') }
+        obj.metadata.labels = { ...(obj.metadata.labels ?? {}), ...ownerLabels(owner, component.name) }
         const ns = info.namespaced ? obj.metadata.namespace ?? 'istio-system' : undefined
         const key = objectKey(info, ns, obj.metadata.name)
+        if (!kept.has(component.name)) kept.set(component.name, new Set())
+        kept.get(component.name)!.add(key)
         if (keys.includes(key)) continue
         keys.push(key)
         // A namespace istioctl finds is left as it is (others may own what is in it).
-        if (info.kind === 'Namespace' && state.objects[key] && state.objects[key].meta.owner !== owner) continue
-        applyObject(state, info, obj, now, { owner, namespace: ns })
+        if (info.kind === 'Namespace' && state.objects[key] && state.objects[key].meta.owner !== recordOwner) continue
+        applyObject(state, info, obj, now, { owner: recordOwner, namespace: ns })
       }
     }
-    const previous = state.operators[name]
-    for (const key of previous?.objects ?? []) if (!keys.includes(key)) deleteObject(state, key)
-    state.operators[name] = { spec, installed: now, objects: keys }
+    state.operators[name ?? 'installed-state'] = { spec, installed: now, objects: keys }
     if (keys.some((k) => k.endsWith('|istio-reader-service-account')) && !state.readerToken) state.readerToken = newToken()
     reconcile(world, state, now)
   })
@@ -163,6 +170,24 @@ async function install(p: Parsed): Promise<number> {
     const emoji: Record<string, string> = { 'Istio core': '⛵️', Istiod: '🧠', 'Ingress gateways': '🛬', 'Egress gateways': '🛫' }
     out(`✔ ${component.component} installed ${emoji[component.component] ?? ''}`.trimEnd())
   }
+  // Once every component is applied and ready, it prunes what carries its owner labels but
+  // was not rendered this time (install.go: install, then prune; a failed wait returns
+  // before pruning). uninstall.DeleteResource prints each: "<group/version, Kind=...>/<name>.<namespace>".
+  const removed = updateCluster(ctx.cluster, (state, world) => {
+    const gone: string[] = []
+    for (const key of prunable(state, owner, kept)) {
+      const obj = state.objects[key]?.obj
+      if (!obj || !deleteObject(state, key)) continue
+      gone.push(`${obj.apiVersion.includes('/') ? obj.apiVersion : `/${obj.apiVersion}`}, Kind=${obj.kind}/${obj.metadata.name}.${obj.metadata.namespace ?? ''}`)
+    }
+    for (const [other, record] of Object.entries(state.operators)) {
+      record.objects = record.objects.filter((k) => state.objects[k])
+      if (!record.objects.some((k) => !k.startsWith('|Namespace|'))) delete state.operators[other]
+    }
+    reconcile(world, state, Date.now())
+    return gone
+  })
+  for (const object of removed) out(`  Removed ${object}.`)
   out('✔ Installation complete')
   if (rendered.some((c) => c.component === 'Istiod')) out('Made this installation the default for cluster-wide operations.')
   return 0
@@ -193,9 +218,25 @@ async function createRemoteSecret(p: Parsed): Promise<number> {
   const resolution = resolveContext(flag(p, 'context'), flag(p, 'kubeconfig'))
   const server = flag(p, 'server') ?? (resolution.ok ? resolution.target.server : '')
   await sleep(scaled('createRemoteSecret'))
-  const token = updateCluster(ctx.cluster, (state) => {
+  // Without the reader service account, istioctl makes it (with its ClusterRole and binding,
+  // and istio-system if need be) unless --create-service-account=false
+  // (istioctl/pkg/multicluster/remote_secret.go, getOrCreateServiceAccount; the flag
+  // defaults to true; 1.27.0-1.30.3).
+  const create = flag(p, 'create-service-account') !== 'false'
+  const token = updateCluster(ctx.cluster, (state, world) => {
     if (!find(state, '', 'ServiceAccount', 'istio-system', 'istio-reader-service-account')) {
-      throw new ToolExit(1, 'Error: could not get access token to read resources from local kube-apiserver: serviceaccounts "istio-reader-service-account" not found')
+      if (!create) {
+        throw new ToolExit(1, 'Error: could not get access token to read resources from local kube-apiserver: failed retrieving service account istio-reader-service-account.istio-system required for creating the remote secret (hint: try installing a minimal Istio profile on the cluster first, or run with \'--create-service-account=true\'): serviceaccounts "istio-reader-service-account" not found')
+      }
+      const now = Date.now()
+      const base = renderOperator({ profile: 'remote' }, istioVersion()).find((c) => c.name === 'Base')!.objects
+      for (const obj of base.filter((o) => o.kind === 'Namespace' || /^istio-reader/.test(String(o.metadata?.name)))) {
+        const info = kindFor(state, obj.apiVersion, obj.kind)!
+        if (info.kind === 'Namespace' && find(state, '', 'Namespace', '', obj.metadata.name)) continue
+        applyObject(state, info, obj, now, { owner: 'istioctl:create-remote-secret', namespace: info.namespaced ? 'istio-system' : undefined })
+      }
+      delete state.readerToken
+      reconcile(world, state, now)
     }
     state.readerToken ??= newToken()
     // On Kubernetes 1.24+ istioctl makes the account a kubernetes.io/service-account-token
@@ -273,37 +314,47 @@ async function proxyConfig(p: Parsed): Promise<number> {
   const rows = proxySecretRows(world, state, pod)
   if (flag(p, 'output') === 'json') {
     const id = proxyIdentity(world, state, pod)
-    out(JSON.stringify({
-      dynamicActiveSecrets: rows.map((r) => ({
-        name: r[0], versionInfo: r[6] || '0', lastUpdated: r[6] || new Date().toISOString(),
-        secret: r[0] === 'ROOTCA'
-          ? { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name: 'ROOTCA', validationContext: { trustedCa: { inlineBytes: Buffer.from(`lab root of ${r[7]}`).toString('base64') } } }
-          : { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name: 'default', tlsCertificate: { certificateChain: { inlineBytes: Buffer.from(`lab certificate ${id?.spiffeId ?? ''}`).toString('base64') }, privateKey: { inlineBytes: 'W3JlZGFjdGVkXQ==' } } },
-      })),
-    }, null, 2))
+    const type = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret'
+    const roots = rows.filter((r) => r.name === 'ROOTCA' && r.status === 'ACTIVE')
+    // Envoy's config dump: SPIRE sends ROOTCA as a SPIFFE validator, one bundle per trust
+    // domain; istiod as one trusted CA. Warming secrets have no content yet.
+    const rootSecret = roots.every((r) => r.trustDomain !== '')
+      ? { '@type': type, name: 'ROOTCA', validationContext: { customValidatorConfig: { name: 'envoy.tls.cert_validator.spiffe', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig', trustDomains: roots.map((r) => ({ name: r.trustDomain, trustBundle: { inlineBytes: Buffer.from(`lab root of ${r.trustDomain}`).toString('base64') } })) } } } }
+      : { '@type': type, name: 'ROOTCA', validationContext: { trustedCa: { inlineBytes: Buffer.from(`lab root of ${state.name}'s istiod`).toString('base64') } } }
+    const active = rows.filter((r) => r.status === 'ACTIVE' && r.name === 'default').map((r) => ({
+      name: 'default', versionInfo: r.notBefore, lastUpdated: r.notBefore,
+      secret: { '@type': type, name: 'default', tlsCertificate: { certificateChain: { inlineBytes: Buffer.from(`lab certificate ${id?.spiffeId ?? ''}`).toString('base64') }, privateKey: { inlineBytes: 'W3JlZGFjdGVkXQ==' } } },
+    }))
+    if (roots.length > 0) active.push({ name: 'ROOTCA', versionInfo: roots[0]!.notBefore, lastUpdated: roots[0]!.notBefore, secret: rootSecret as never })
+    const warming = rows.filter((r) => r.status === 'WARMING').map((r) => ({ name: r.name, versionInfo: 'uninitialized', lastUpdated: new Date().toISOString(), secret: { '@type': type, name: r.name } }))
+    out(JSON.stringify({ dynamicActiveSecrets: active, ...(warming.length ? { dynamicWarmingSecrets: warming } : {}) }, null, 2))
     return 0
   }
-  out(tabwrite([['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'TRUST DOMAIN'], ...rows], 5))
+  const table = proxySecretTable(rows)
+  out(typeof table === 'string' ? table : tabwrite(table, 5))
   return 0
 }
 
+// pkg/version/cobra.go and istioctl/pkg/version/version.go (1.27.0-1.30.3): --short and
+// --remote both default to true; short, each line says "<what> version: <version>".
 async function version(p: Parsed): Promise<number> {
+  const client = istioVersion()
   const remote = flag(p, 'remote') !== 'false'
-  const short = isSet(p, 'short')
-  if (!remote) {
-    out(short ? istioVersion : `client version: ${istioVersion}`)
-    return 0
-  }
-  const lines = [`client version: ${istioVersion}`]
-  try {
-    const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
-    const state = readCluster(ctx.cluster)!
-    requireIstiod(state)
-    const proxies = Object.values(state.objects).filter((s) => s.obj.kind === 'Pod' && s.meta.injection).length
-    lines.push(`control plane version: ${istioVersion}`, `data plane version: ${istioVersion} (${proxies} proxies)`)
-  } catch (error) {
-    if (!(error instanceof ToolExit)) throw error
-    lines.unshift(`Istio is not present in the cluster: ${error.message.replace(/^Error: /, '')}`)
+  const short = flag(p, 'short') !== 'false'
+  const form = (v: string) => short ? v : `version.BuildInfo{Version:"${v}", GitRevision:"lab", GolangVersion:"go1.24", BuildStatus:"Clean", GitTag:"${v}"}`
+  const lines = [`client version: ${form(client)}`]
+  if (remote) {
+    try {
+      const ctx = connect('istioctl', flag(p, 'context'), flag(p, 'kubeconfig'))
+      const state = readCluster(ctx.cluster)!
+      requireIstiod(state)
+      const installed = controlPlaneVersion(state) ?? client
+      const proxies = Object.values(state.objects).filter((s) => s.obj.kind === 'Pod' && s.meta.injection).length
+      lines.push(`control plane version: ${form(installed)}`, `data plane version: ${proxies ? `${installed} (${proxies} proxies)` : 'none'}`)
+    } catch (error) {
+      if (!(error instanceof ToolExit)) throw error
+      process.stderr.write(`Istio is not present in the cluster: ${error.message.replace(/^Error: /, '')}\n`)
+    }
   }
   out(lines.join('\n'))
   return 0

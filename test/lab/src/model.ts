@@ -10,7 +10,7 @@ export type Obj = Record<string, any>
 
 export interface Injection {
   proxy: 'sidecar' | 'gateway'     // istio-proxy as a native sidecar (init container) or as a container
-  templates: string[]              // inject.istio.io/templates, in order
+  templates: string[]              // inject.istio.io/templates, in order ([]: not injected, a gateway whose chart wrote the proxy in)
   socket: boolean                  // the SPIFFE Workload API socket is mounted into istio-proxy
   istiod: string                   // the istiod (cluster) that injected it
 }
@@ -19,9 +19,9 @@ export interface Meta {
   created: number
   updated: number                  // last time its content changed
   lastApplied?: Obj                // kubectl apply's last-applied configuration
-  owner?: string                   // helm:<ns>/<release>, istioctl:<operator>, metallb, kind, or a workload's key
+  owner?: string                   // helm:<ns>/<release>, istioctl:<operator>, metallb, kind, or a workload's key (the lab's record; istioctl itself prunes by labels)
   hash?: string                    // pods: the hash of the template they were made from
-  injection?: Injection            // pods Istio injected
+  injection?: Injection            // pods that run Istio's proxy (injected, or a gateway as its chart rendered it)
   lbAddress?: string               // LoadBalancer Services: the address MetalLB (or an existing cluster's cloud) picked
   clusterIP?: string
   createError?: string             // workloads: why their pod could not be created
