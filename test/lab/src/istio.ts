@@ -7,8 +7,11 @@ import { createHash, randomBytes } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
 import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
 import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
+import { expectedOf, noRole } from './expected.ts'
+import { istioOperatorShape, istioProfiles, unknownFields } from './istio-fields.ts'
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
-import { federatedNow, lbOf, otherClusters, plays, spireProblems, spireRelease } from './spire.ts'
+import { federatedNow, lbOf, otherClusters, spireProblems, spireRelease } from './spire.ts'
+import { randomInt } from './random.ts'
 import { scaled } from './timing.ts'
 
 export const istioVersion = '1.27.1'
@@ -17,7 +20,6 @@ const socketPath = '/var/run/secrets/workload-spiffe-uds'
 
 // ---------- IstioOperator ----------
 
-const specFields = ['profile', 'hub', 'tag', 'revision', 'namespace', 'meshConfig', 'values', 'components', 'unvalidatedValues', 'installPackagePath', 'compatibilityVersion']
 const profiles: Record<string, Obj> = {
   default: { components: { base: { enabled: true }, pilot: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: true }] } },
   demo: { components: { base: { enabled: true }, pilot: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: true }], egressGateways: [{ name: 'istio-egressgateway', enabled: true }] } },
@@ -35,11 +37,15 @@ export function readOperator(doc: Obj, source: string): { spec: Obj; name: strin
     return { error: `could not parse ${source}: the file is not an IstioOperator (apiVersion install.istio.io/v1alpha1, kind IstioOperator); got ${doc.apiVersion}/${doc.kind}` }
   }
   const spec = isPlainObject(doc.spec) ? doc.spec : {}
-  for (const key of Object.keys(spec)) {
-    if (!specFields.includes(key)) return { error: `could not parse ${source}: unknown field "spec.${key}"` }
-  }
+  // istioctl 1.30.3 reads the profile first (operator/pkg/render/manifest.go, readProfile),
+  // then decodes the document refusing unknown fields, except under meshConfig
+  // (operator/pkg/apis/validation/validation.go; see istio-fields.ts).
   const profile = spec.profile ?? 'default'
-  if (!profiles[profile]) return { error: `could not parse ${source}: profile "${profile}" not found: available profiles are ${Object.keys(profiles).sort().join(', ')}` }
+  if (!istioProfiles.includes(profile)) return { error: `generate config: merge inputs: profile "${profile}" not found: open profiles/${profile}.yaml: file does not exist` }
+  if (!profiles[profile]) return { error: `lab istioctl: profile "${profile}" exists in Istio, but the lab does not model it` }
+  const unknown = unknownFields(doc, istioOperatorShape(false)).find((u) => u.decoder !== 'lenient')
+  if (unknown?.decoder === 'json') return { error: `generate config: could not unmarshal: json: unknown field "${unknown.field}"` }
+  if (unknown) return { error: `generate config: could not unmarshal: error unmarshaling JSON: while decoding JSON: unknown field "${unknown.field}" in ${unknown.type}` }
   for (const name of ['spire', 'spire-gateway']) {
     const template = dig(spec, 'values', 'sidecarInjectorWebhook', 'templates', name)
     if (template !== undefined && typeof template !== 'string') return { error: `could not parse ${source}: values.sidecarInjectorWebhook.templates.${name} must be a string` }
@@ -459,17 +465,19 @@ export function trustsDomainUrl(world: World, state: ClusterState, domain: strin
 export function controlPlaneProblems(world: World, state: ClusterState): string[] {
   const cp = controlPlane(state)
   if (!cp) return [`no Istio control plane in ${state.name}`]
-  const c = plays(state)
+  // What the role must hold comes from the lab's table, not from the workbook's files.
+  const want = expectedOf(state)
+  if (!want) return [noRole(state)]
   const problems: string[] = []
   const expect = (path: string, wanted: unknown) => {
     const actual = dig(cp, ...path.split('/'))
     if (!deepEqual(actual, wanted)) problems.push(`${state.name}: ${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${JSON.stringify(wanted)}`)
   }
   expect('profile', 'minimal')
-  expect('meshConfig/trustDomain', `${c}.local`)
-  expect('values/global/meshID', `${c}-mesh`)
-  expect('values/global/multiCluster/clusterName', c)
-  expect('values/global/network', `${c}-network`)
+  expect('meshConfig/trustDomain', want.trustDomain)
+  expect('values/global/meshID', want.meshId)
+  expect('values/global/multiCluster/clusterName', want.clusterName)
+  expect('values/global/network', want.network)
   const entries = dig(cp, 'meshConfig', 'caCertificates')
   if (!Array.isArray(entries) || entries.length !== 1 + otherClusters(world, state).length) problems.push(`${state.name}: meshConfig.caCertificates should have ${1 + otherClusters(world, state).length} entries`)
   return problems
@@ -477,7 +485,11 @@ export function controlPlaneProblems(world: World, state: ClusterState): string[
 
 // The east-west gateway of `state`'s network, and what stops traffic through it.
 export function eastWestGateway(world: World, state: ClusterState, host: string, now = Date.now()): { address?: string; problems: string[]; at: number } {
-  const net = network(state)
+  // The network the gateway must serve is the role's (the lab's table), not the one the
+  // workbook's own IstioOperator names.
+  const want = expectedOf(state)
+  if (!want) return { problems: [noRole(state)], at: Infinity }
+  const net = want.network
   const problems: string[] = []
   const svc = list(state, '', 'Service').find((s) => net !== '' && s.obj.metadata?.labels?.['topology.istio.io/network'] === net)
   if (!svc) return { problems: [`no Service labelled topology.istio.io/network=${net || '(no network set)'} in ${state.name}: no east-west gateway for its network`], at: Infinity }
@@ -503,8 +515,7 @@ export function eastWestGateway(world: World, state: ClusterState, host: string,
   if (id?.source !== 'spire') problems.push(`the east-west gateway's proxy has no certificate from SPIRE${id?.problem ? ` (${id.problem})` : ''}`)
   const operator = Object.values(state.operators).find((op) => (effectiveComponents(op.spec).ingressGateways ?? []).some((g: Obj) => g?.name === deploy.obj.metadata.name))
   if (operator) {
-    const c = plays(state)
-    for (const [path, wanted] of [['values/global/meshID', `${c}-mesh`], ['values/global/network', `${c}-network`], ['values/global/multiCluster/clusterName', c]] as const) {
+    for (const [path, wanted] of [['values/global/meshID', want.meshId], ['values/global/network', want.network], ['values/global/multiCluster/clusterName', want.clusterName]] as const) {
       const actual = dig(operator.spec, ...path.split('/'))
       if (actual !== wanted) problems.push(`the east-west gateway's ${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${wanted}`)
     }
@@ -597,7 +608,7 @@ export function request(world: World, state: ClusterState, client: Stored, host:
     if (clientId) return { stdout: 'no healthy upstream', stderr: '', code: 0, why }
     return { stdout: '', stderr: `curl: (7) Failed to connect to ${host} port ${port} after 1 ms: Could not connect to server\n`, code: 7, why }
   }
-  const endpoint = endpoints[Math.floor(Math.random() * endpoints.length)]!
+  const endpoint = endpoints[randomInt(0, endpoints.length)]!
   const result = (reply: Reply): Reply => ({ ...reply, why: reply.why ? `${endpoint.pod.obj.metadata.name} in ${endpoint.cluster.name}: ${reply.why}${notes.length ? ` (also: ${notes.join('; ')})` : ''}` : undefined })
   const serverId = proxyIdentity(world, endpoint.cluster, endpoint.pod, now)
   if (!clientId) {
