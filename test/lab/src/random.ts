@@ -42,13 +42,17 @@ export function seedMaterial(env: NodeJS.ProcessEnv = process.env, argv: string[
   return JSON.stringify([seed, tool, argv.slice(2), invocationNumber(state)])
 }
 
+// The stream of numbers in [0, 1) that a seed material gives.
+export function stream(material: string): () => number {
+  const digest = createHash('sha256').update(material).digest()
+  const draw = sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12))
+  for (let i = 0; i < 12; i++) draw()
+  return draw
+}
+
 // A number in [0, 1) from this invocation's stream.
 export function random(): number {
-  if (!next) {
-    const digest = createHash('sha256').update(seedMaterial()).digest()
-    next = sfc32(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12))
-    for (let i = 0; i < 12; i++) next()
-  }
+  next ??= stream(seedMaterial())
   return next()
 }
 
