@@ -14,6 +14,7 @@ import { helmValuesProblems, manifestProblems } from './manifest-checks.ts'
 import { pinnedProblems, placementProblems } from './outcome.ts'
 
 const ws = new Workspace({ timeScale: realisticClock })
+const fastClock = { LAB_TIME_SCALE: '0.005' }
 let first: Run
 
 before(async () => {
@@ -94,7 +95,8 @@ describe('make demo on the lab', { concurrency: false }, () => {
   test('a second make demo succeeds and creates nothing new', async () => {
     const before = snapshot(ws)
     const calls = ws.invocations().length
-    const second = await ws.make('demo', { timeoutMs: 180_000 })
+    // The realistic clock mattered for the first run; a rerun waits on nothing that is not there.
+    const second = await ws.make('demo', { timeoutMs: 180_000, env: fastClock })
     assert.equal(second.code, 0, tail(second))
     assert.match(second.output, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
     const after = snapshot(ws)
@@ -114,7 +116,7 @@ describe('make demo on the lab', { concurrency: false }, () => {
 
   test('after make demo, each script run alone succeeds', async () => {
     for (const step of steps) {
-      const run = await ws.make(step.slice(0, 2), { timeoutMs: 60_000 })
+      const run = await ws.make(step.slice(0, 2), { timeoutMs: 60_000, env: fastClock })
       assert.equal(run.code, 0, `make ${step.slice(0, 2)}:\n${tail(run)}`)
     }
     assert.deepEqual(Object.keys(ws.clusters()).sort(), ['cluster-east', 'cluster-west'])

@@ -37,15 +37,18 @@ async function ok(ws: Workspace, tool: string, args: string[], input?: string): 
   return run.stdout
 }
 
-// Requests from east's curl, tallied like step 15 does.
+// Requests from east's curl, as step 15 sends them: one exec, curl fetching the URL range
+// in turn, a newline after each reply; curl's own errors come on stderr.
 async function hellos(ws: Workspace, count = 16): Promise<{ v1: number; v2: number; failures: string[] }> {
   const tally = { v1: 0, v2: 0, failures: [] as string[] }
-  for (let i = 0; i < count; i++) {
-    const run = await ws.run('kubectl', [EAST, 'exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', 'helloworld:5000/hello'])
-    const version = /Hello version: (v\d)/.exec(run.stdout)?.[1]
-    if (run.code === 0 && (version === 'v1' || version === 'v2')) tally[version]++
-    else tally.failures.push((run.stdout + run.stderr).trim())
+  const run = await ws.run('kubectl', [EAST, 'exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', '-m', '5', '-w', '\n', `helloworld:5000/hello?[1-${count}]`])
+  for (const line of run.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const version = /^Hello version: (v\d)/.exec(line)?.[1]
+    if (version === 'v1' || version === 'v2') tally[version]++
+    else tally.failures.push(line)
   }
+  tally.failures.push(...run.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl: (') || l.startsWith('command terminated')))
+  assert.ok(tally.v1 + tally.v2 + tally.failures.length > 0, `curl said nothing: ${run.output}`)
   return tally
 }
 

@@ -25,7 +25,7 @@ export const steps = [
 // runner's own (24, as the Makefile fetched it).
 const systemTools = ['bash', 'sh', 'env', 'make', 'cat', 'cp', 'cmp', 'mkdir', 'rm', 'mv', 'ls', 'grep', 'sed', 'awk', 'printf', 'echo',
   'sleep', 'tr', 'head', 'tail', 'dirname', 'basename', 'uname', 'id', 'true', 'false', 'test', 'sort', 'wc', 'cut', 'find', 'xargs', 'tee',
-  'date', 'mktemp', 'readlink', 'realpath', 'chmod']
+  'date', 'mktemp', 'readlink', 'realpath', 'chmod', 'ps']
 
 function onPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
   for (const dir of path.split(delimiter).filter(Boolean)) {
