@@ -109,8 +109,10 @@ const values = proto(`${pkg}.Values`, {
   gateways: gatewaysConfig, global: globalConfig, pilot: pilotConfig, sidecarInjectorWebhook: sidecarInjectorConfig,
 })
 
-// istio/api mesh/v1alpha1/config.proto (package istio.mesh.v1alpha1): MeshConfig.
-function meshConfig(decoder: 'jsonpb' | 'lenient'): Shape {
+// istio/api mesh/v1alpha1/config.proto (package istio.mesh.v1alpha1): MeshConfig, read
+// leniently by istioctl (unknown fields dropped).
+const meshConfig = (() => {
+  const decoder = 'lenient'
   const certificateData = proto('istio.mesh.v1alpha1.MeshConfig.CertificateData', names('pem spiffe_bundle_url cert_signers trust_domains'), decoder)
   return proto('istio.mesh.v1alpha1.MeshConfig', {
     ...names(`proxy_listen_port proxy_inbound_listen_port proxy_http_port connect_timeout hbone_idle_timeout protocol_detection_timeout
@@ -123,23 +125,21 @@ function meshConfig(decoder: 'jsonpb' | 'lenient'): Shape {
       default_http_retry_policy mesh_mTLS tls_defaults`),
     ca_certificates: list(certificateData),
   }, decoder)
-}
+})()
 
 // The profiles istioctl 1.30.3 ships (manifests/profiles/*.yaml, embedded by manifests/manifest.go).
 export const istioProfiles = ['ambient', 'default', 'demo', 'empty', 'minimal', 'openshift', 'openshift-ambient', 'preview', 'remote', 'stable']
 
-// The whole document. `strictMeshConfig`: refuse unknown meshConfig fields too (istioctl does not).
-export function istioOperatorShape(strictMeshConfig: boolean): Shape {
-  return goStruct('IstioOperator', {
-    apiVersion: opaque, kind: opaque, metadata: objectMeta,
-    spec: goStruct('IstioOperatorSpec', {
-      ...names('profile installPackagePath hub tag namespace revision compatibilityVersion unvalidatedValues'),
-      meshConfig: meshConfig(strictMeshConfig ? 'jsonpb' : 'lenient'),
-      components,
-      values,
-    }),
-  })
-}
+// The whole document.
+export const istioOperatorShape: Shape = goStruct('IstioOperator', {
+  apiVersion: opaque, kind: opaque, metadata: objectMeta,
+  spec: goStruct('IstioOperatorSpec', {
+    ...names('profile installPackagePath hub tag namespace revision compatibilityVersion unvalidatedValues'),
+    meshConfig,
+    components,
+    values,
+  }),
+})
 
 export interface UnknownField {
   path: string       // where, e.g. spec.values.global.netwrok

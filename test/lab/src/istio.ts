@@ -43,7 +43,7 @@ export function readOperator(doc: Obj, source: string): { spec: Obj; name: strin
   const profile = spec.profile ?? 'default'
   if (!istioProfiles.includes(profile)) return { error: `generate config: merge inputs: profile "${profile}" not found: open profiles/${profile}.yaml: file does not exist` }
   if (!profiles[profile]) return { error: `lab istioctl: profile "${profile}" exists in Istio, but the lab does not model it` }
-  const unknown = unknownFields(doc, istioOperatorShape(false)).find((u) => u.decoder !== 'lenient')
+  const unknown = unknownFields(doc, istioOperatorShape).find((u) => u.decoder !== 'lenient')
   if (unknown?.decoder === 'json') return { error: `generate config: could not unmarshal: json: unknown field "${unknown.field}"` }
   if (unknown) return { error: `generate config: could not unmarshal: error unmarshaling JSON: while decoding JSON: unknown field "${unknown.field}" in ${unknown.type}` }
   for (const name of ['spire', 'spire-gateway']) {
