@@ -86,8 +86,9 @@ unit: $(DEPS)
 e2e: $(DEPS)
 	$(NODE) --test --test-reporter=spec --test-concurrency=1 'test/e2e/*.test.ts'
 
+# One test file at a time, as make e2e: the end-to-end files each run many processes.
 test: typecheck
-	$(NODE) --test --test-reporter=spec 'test/unit/*.test.ts' 'test/dry-run/*.test.ts' 'test/e2e/*.test.ts' 'test/bench/*.test.ts'
+	$(NODE) --test --test-reporter=spec --test-concurrency=1 'test/unit/*.test.ts' 'test/dry-run/*.test.ts' 'test/e2e/*.test.ts' 'test/bench/*.test.ts'
 
 bench: $(DEPS)
 	@$(NODE) test/bench/bench.ts

@@ -50,8 +50,22 @@ test('DRY_RUN=1 make demo completes without calling any cluster tool', () => {
   assert.equal(run.status, 0, `make demo failed:\n${run.stdout}\n${run.stderr}`)
   assert.equal(existsSync(join(copy, 'trap-calls')), false, existsSync(join(copy, 'trap-calls')) ? readFileSync(join(copy, 'trap-calls'), 'utf8') : '')
   assert.match(run.stdout, /15-send-requests/)
-  assert.match(run.stdout, /replies: v1: \d+, v2: \d+/)
   assert.match(run.stdout, /stand-in/)
+})
+
+test('10-15: each command names the cluster it belongs to: the Service in both, v1 in east, v2 in west, curl and its requests in east', () => {
+  const commands = run.stdout.split('\n').filter((line) => /^\[(east|west)\] \$ /.test(line))
+  const ran = (pattern: RegExp) => commands.filter((line) => pattern.test(line))
+  assert.deepEqual(ran(/kubectl apply .*helloworld\.yaml/), [
+    '[east] $ kubectl apply --context=kind-cluster-east -f out/dry-run/10-helloworld-service/east-helloworld.yaml -l service=helloworld',
+    '[west] $ kubectl apply --context=kind-cluster-west -f out/dry-run/10-helloworld-service/west-helloworld.yaml -l service=helloworld',
+    '[east] $ kubectl apply --context=kind-cluster-east -f out/dry-run/11-helloworld-v1/east-helloworld.yaml -l version=v1',
+    '[west] $ kubectl apply --context=kind-cluster-west -f out/dry-run/12-helloworld-v2/west-helloworld.yaml -l version=v2',
+  ])
+  assert.deepEqual(ran(/patch deploy helloworld-v1/).map((line) => line.slice(0, 6)), ['[east]'])
+  assert.deepEqual(ran(/patch deploy helloworld-v2/).map((line) => line.slice(0, 6)), ['[west]'])
+  assert.deepEqual(ran(/apply .*curl\.yaml/).map((line) => line.slice(0, 6)), ['[east]'])
+  assert.deepEqual(ran(/exec deploy\/curl/).map((line) => line.slice(0, 6)), ['[east]'])
 })
 
 test('every rendered file parses as YAML', () => {

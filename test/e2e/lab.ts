@@ -1,10 +1,12 @@
 // The test harness: a throw-away copy of the repo, a lab state folder and kubeconfig of
-// its own, and a PATH whose docker, kind, kubectl, helm and istioctl are the lab's. Runs
-// `make ...` or `node scripts/NN.ts` there without a terminal (CI=true, no stdin).
+// its own, and a PATH that holds the lab's docker, kind, kubectl, helm and istioctl, Node,
+// and the basic system tools, nothing else (a real helm or istioctl elsewhere on the
+// machine stays out of reach). Runs `make ...` or `node scripts/NN.ts` there without a
+// terminal (CI=true, no stdin).
 import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appliedRecords, type AppliedRecord } from '../lab/src/applied.ts'
 import { defaultExistingClusters, setUpExistingClusters, type ExistingClusterSpec } from '../lab/src/existing.ts'
@@ -20,8 +22,45 @@ export const steps = [
   '11-helloworld-v1', '12-helloworld-v2', '13-curl', '14-destination-rule', '15-send-requests',
 ] as const
 
-// Node 24 (type stripping), as the Makefile fetched it: the test runner's own node.
-const nodeBin = dirname(process.execPath)
+// What the workbook, its Makefile and zx use besides the cluster tools. Node is the test
+// runner's own (24, as the Makefile fetched it).
+const systemTools = ['bash', 'sh', 'env', 'make', 'cat', 'cp', 'cmp', 'mkdir', 'rm', 'mv', 'ls', 'grep', 'sed', 'awk', 'printf', 'echo',
+  'sleep', 'tr', 'head', 'tail', 'dirname', 'basename', 'uname', 'id', 'true', 'false', 'test', 'sort', 'wc', 'cut', 'find', 'xargs', 'tee',
+  'date', 'mktemp', 'readlink', 'realpath', 'chmod', 'ps']
+
+function onPath(tool: string, path = process.env.PATH ?? ''): string | undefined {
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, tool)
+    try {
+      if (statSync(candidate).isFile() && !candidate.includes(join('test', 'lab', 'bin'))) return candidate
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined
+}
+
+// The real kubectl the lab's `kubectl config` hands over to (the lab README): named by
+// LAB_REAL_KUBECTL, else the one on the test runner's PATH. .ci/run installs it.
+export const realKubectl = process.env.LAB_REAL_KUBECTL || onPath('kubectl') || '/usr/bin/kubectl'
+
+// Every time limit of the harness (how long a command may run before it is killed) is
+// multiplied by E2E_TIMEOUT_SCALE (default 1): give a slow or busy machine more.
+export const timeoutScale = (() => {
+  const value = Number(process.env.E2E_TIMEOUT_SCALE ?? '1')
+  return Number.isFinite(value) && value > 0 ? value : 1
+})()
+export const limit = (ms: number) => Math.round(ms * timeoutScale)
+
+// The lab's clock for tests that must catch a missing wait: every modelled duration at a
+// tenth (SPIRE's server starts in 4.5 s, MetalLB's webhook answers 0.5 s after its
+// controller), long enough that a step which does not wait trips over it. Other tests run
+// at the lab's default (0.005) for speed.
+export const realisticClock = 0.1
+
+// The lab's random choices are seeded (test/lab/src/random.ts): the same for every run
+// unless LAB_SEED says otherwise.
+const labSeed = process.env.LAB_SEED ?? 'workbook-e2e'
 // One compile cache for every node process of the suite: the lab's tools start in ~25 ms.
 const compileCache = join(tmpdir(), 'workbook-lab-compile-cache')
 
@@ -53,6 +92,7 @@ export class Workspace {
   readonly state: string     // LAB_STATE
   readonly kubeconfig: string
   readonly home: string
+  readonly systemBin: string // links to the basic system tools and Node
   env: Record<string, string>
 
   constructor(options: WorkspaceOptions = {}) {
@@ -61,6 +101,13 @@ export class Workspace {
     this.state = join(this.root, 'lab-state')
     this.home = join(this.root, 'home')
     this.kubeconfig = join(this.home, '.kube', 'config')
+    this.systemBin = join(this.root, 'system-bin')
+    mkdirSync(this.systemBin)
+    for (const tool of systemTools) {
+      const found = onPath(tool)
+      if (found) symlinkSync(found, join(this.systemBin, tool))
+    }
+    symlinkSync(process.execPath, join(this.systemBin, 'node'))
     mkdirSync(this.dir)
     mkdirSync(this.state)
     mkdirSync(join(this.home, '.kube'), { recursive: true })
@@ -74,7 +121,9 @@ export class Workspace {
     // manifest, through the settings a user pins another release or a mirror with.
     const metallb = writeStandInManifest(join(this.root, 'metallb'))
     this.env = {
-      PATH: [join(this.dir, 'test', 'lab', 'bin'), nodeBin, '/usr/bin', '/bin'].join(':'),
+      PATH: [join(this.dir, 'test', 'lab', 'bin'), this.systemBin].join(delimiter),
+      LAB_REAL_KUBECTL: realKubectl,
+      LAB_SEED: labSeed,
       HOME: this.home,
       KUBECONFIG: this.kubeconfig,
       LAB_STATE: this.state,
@@ -94,7 +143,7 @@ export class Workspace {
     const bin = join(this.root, `bin-without-${tool}`)
     mkdirSync(bin, { recursive: true })
     for (const t of labTools) if (t !== tool) symlinkSync(join(this.dir, 'test', 'lab', 'bin', t), join(bin, t))
-    return [bin, nodeBin, '/usr/bin', '/bin'].join(':')
+    return [bin, this.systemBin].join(delimiter)
   }
 
   run(command: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {}): Promise<Run> {
@@ -111,7 +160,7 @@ export class Workspace {
       child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk; output += chunk })
       child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk; output += chunk })
       if (options.input !== undefined) child.stdin!.end(options.input)
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), limit(options.timeoutMs ?? 120_000))
       child.on('error', failed)
       child.on('close', (code, signal) => {
         clearTimeout(timer)
@@ -228,8 +277,6 @@ export class Workspace {
 export function readable(file: string): boolean {
   return (statSync(file).mode & 0o004) !== 0
 }
-
-export const sharedSchemas = resolve(repoRoot, '..', 'shared', 'schemas')
 
 // The last lines of a run's output, for assertion messages.
 export function tail(run: Run, lines = 25): string {

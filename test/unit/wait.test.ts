@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { mock, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setDryRun } from '../../lib/run.ts'
 import { deadlineSeconds, pollInterval, waitFor } from '../../lib/wait.ts'
@@ -18,54 +18,78 @@ test('polls are fast at first and never more than a second apart', () => {
   assert.equal(pollInterval(600_000), 1000)
 })
 
-test('a wait returns as soon as its condition holds', async () => {
+// Waits run on a mocked clock (node:test's mock timers): what is checked is how long each
+// wait lets pass on that clock, never how long it took on this machine.
+async function onMockedClock<T>(work: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; elapsed: number }> {
+  mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 })
+  try {
+    let settled = false
+    let result: T | undefined
+    let error: unknown
+    work().then((value) => { result = value }, (caught) => { error = caught }).finally(() => { settled = true })
+    for (let step = 0; !settled && step < 10_000; step++) {
+      for (let i = 0; i < 10; i++) await Promise.resolve()
+      if (!settled) mock.timers.tick(10)
+    }
+    return { result, error, elapsed: Date.now() }
+  } finally {
+    mock.timers.reset()
+  }
+}
+
+test('a wait returns as soon as its condition holds, polling every 0.1 s at first', async () => {
   setDryRun(false)
-  let calls = 0
-  const started = Date.now()
-  const value = await waitFor('east', 'the thing', 'federation', async () => (++calls >= 3 ? 'ready' : undefined), 'fix it')
-  assert.equal(value, 'ready')
-  assert.equal(calls, 3)
-  assert.ok(Date.now() - started < 1000)
+  const polls: number[] = []
+  const { result, elapsed } = await onMockedClock(() =>
+    waitFor('east', 'the thing', 'federation', async () => (polls.push(Date.now()), polls.length >= 3 ? 'ready' : undefined), 'fix it'))
+  assert.equal(result, 'ready')
+  assert.deepEqual(polls, [0, 100, 200])
+  assert.equal(elapsed, 200)
 })
 
 test('a wait gives up at its deadline, saying what it saw and how to wait longer', async () => {
   setDryRun(false)
   process.env.WAIT_LB_ADDRESS_SECONDS = '0.3'
   try {
-    const started = Date.now()
-    await assert.rejects(
-      waitFor('west', 'an address', 'loadBalancerAddress', async () => undefined, 'check MetalLB', () => 'pending'),
-      (error: Error & { fix?: string }) => {
-        assert.match(error.message, /\[west\] gave up waiting for an address after 0.3s \(last seen: pending\)/)
-        assert.match(error.fix ?? '', /check MetalLB; to wait longer, set WAIT_LB_ADDRESS_SECONDS=<seconds>/)
-        return true
-      })
-    const elapsed = Date.now() - started
-    assert.ok(elapsed >= 300 && elapsed < 1500, `gave up after ${elapsed} ms`)
+    const polls: number[] = []
+    const { error, elapsed } = await onMockedClock(() =>
+      waitFor('west', 'an address', 'loadBalancerAddress', async () => (polls.push(Date.now()), undefined), 'check MetalLB', () => 'pending'))
+    assert.ok(error instanceof Error, 'the wait did not give up')
+    assert.match(error.message, /\[west\] gave up waiting for an address after 0.3s \(last seen: pending\)/)
+    assert.match((error as Error & { fix?: string }).fix ?? '', /check MetalLB; to wait longer, set WAIT_LB_ADDRESS_SECONDS=<seconds>/)
+    assert.deepEqual(polls, [0, 100, 200, 300])
+    assert.equal(elapsed, 300)
   } finally {
     delete process.env.WAIT_LB_ADDRESS_SECONDS
   }
 })
 
-test('east and west run at once; a failure waits for the other side, then is raised', async () => {
+test('east and west run at once; a failure waits for the other side, then is raised', { timeout: 10_000 }, async () => {
   const clusters = clustersFrom(new Config(new Map(), { WORKBOOK_CONFIG: '/nonexistent/workbook.config.json' }).values)
-  const events: string[] = []
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+  // Each side finishes only once the other has started: one after the other, they would
+  // never finish (the test's timeout catches that).
+  const started: Record<string, () => void> = {}
+  const startedOf = (name: string) => new Promise<void>((resolve) => { started[name] = resolve })
+  const gates = { east: startedOf('east'), west: startedOf('west') }
   const [east, west] = await forBoth(clusters, async (c) => {
-    events.push(`start ${c.name}`)
-    await sleep(c.name === 'east' ? 50 : 10)
-    events.push(`end ${c.name}`)
+    started[c.name]!()
+    await gates[c.other.name as 'east' | 'west']
     return c.trustDomain
   })
   assert.deepEqual([east, west], ['east.local', 'west.local'])
-  assert.deepEqual(events, ['start east', 'start west', 'end west', 'end east'])
   let westFinished = false
-  await assert.rejects(forBoth(clusters, async (c) => {
-    if (c.name === 'east') throw new Error('east broke')
-    await sleep(30)
+  let releaseWest = () => {}
+  const westGate = new Promise<void>((resolve) => { releaseWest = resolve })
+  const both = forBoth(clusters, async (c) => {
+    if (c.name === 'east') {
+      setImmediate(releaseWest)
+      throw new Error('east broke')
+    }
+    await westGate
     westFinished = true
-  }), /east broke/)
-  assert.ok(westFinished)
+  })
+  await assert.rejects(both, /east broke/)
+  assert.ok(westFinished, 'the failure was raised before west finished')
 })
 
 test('names derive everything else', () => {

@@ -3,6 +3,7 @@
 // istiod runs), the schema of SPIRE's ClusterFederatedTrustDomain and the controller
 // manager's webhook for it.
 import { metallbReadiness } from './controllers.ts'
+import { pinned } from './expected.ts'
 import { validateMetallb } from './metallb.ts'
 import { find, list, type ClusterState, type KindInfo, type Obj, type World } from './model.ts'
 import { cftdSpecProblem, cftdWebhook, serverReadyAt } from './spire.ts'
@@ -27,7 +28,12 @@ export function admit(world: World, state: ClusterState, info: KindInfo, obj: Ob
     if (!find(state, 'apps', 'Deployment', 'metallb-system', 'controller') || now < ready) {
       return `Error from server (InternalError): error when ${action} "${source}": Internal error occurred: failed calling webhook "${hook}": failed to call webhook: Post "https://metallb-webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-${info.kind.toLowerCase()}?timeout=10s": dial tcp 10.96.42.17:443: connect: connection refused`
     }
-    const denied = validateMetallb(obj, list(state, 'metallb.io', 'IPAddressPool').map((s) => s.obj))
+    // metallb v0.13.11, api/v1beta1/ipaddresspool_webhook.go and l2advertisement_webhook.go (v0.14.9: internal/k8s/webhooks/webhookv1beta1/, the same rule)
+    // (ValidateCreate): a pool or an advertisement outside MetalLB's namespace is refused.
+    if (['IPAddressPool', 'L2Advertisement'].includes(info.kind) && obj.metadata?.namespace !== pinned.namespaces.metallb) {
+      return `Error from server (Forbidden): error when ${action} "${source}": admission webhook "${hook}" denied the request: resource must be created in ${pinned.namespaces.metallb} namespace`
+    }
+    const denied = validateMetallb(obj, list(state, 'metallb.io', 'IPAddressPool', pinned.namespaces.metallb).map((s) => s.obj))
     if (denied) return `Error from server (Forbidden): error when ${action} "${source}": ${denied}`
   }
   if (['networking.istio.io', 'security.istio.io'].includes(info.group) && find(state, 'apps', 'Deployment', 'istio-system', 'istiod')) {

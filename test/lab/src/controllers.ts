@@ -4,7 +4,8 @@
 // time computed from when it was made and what it waits for (Infinity: never, with the
 // reason a real cluster would show). An existing cluster's cloud gives LoadBalancer
 // Services an IP or a host name of its own, without MetalLB.
-import { createHash, randomBytes, randomInt, randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
+import { pinned } from './expected.ts'
 import { faults } from './faults.ts'
 import { injectPod } from './istio.ts'
 import { addressesIn, poolRanges } from './metallb.ts'
@@ -12,6 +13,7 @@ import {
   clone, deepEqual, find, isPlainObject, list, objectKey, randomSuffix, threeWay,
   type ClusterState, type Existing, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
+import { randomHex, randomInt } from './random.ts'
 import { reconcileFederation } from './spire.ts'
 import { scaled, type Duration } from './timing.ts'
 
@@ -58,7 +60,7 @@ export function applyObject(state: ClusterState, info: KindInfo, desired: Obj, n
     if (obj.spec !== undefined) obj.metadata.generation = 1
     if (info.kind === 'Service') {
       obj.spec ??= {}
-      obj.spec.clusterIP ??= `10.96.${Math.floor(Math.random() * 255)}.${1 + Math.floor(Math.random() * 253)}`
+      obj.spec.clusterIP ??= `10.96.${randomInt(0, 255)}.${randomInt(1, 254)}`
       obj.spec.type ??= 'ClusterIP'
     }
     state.objects[key] = { obj, meta: { created: now, updated: now, owner: options.owner, lastApplied: options.recordApplied === false ? undefined : contentOf(obj) } }
@@ -170,8 +172,9 @@ export function reconcile(world: World, state: ClusterState, now: number): void 
   tokenController(state)
   reconcileFederation(world, state, now)
   // Addresses for LoadBalancer Services: an existing cluster's cloud gives one to each;
-  // in a kind cluster, MetalLB gives them from this cluster's pools.
-  const pools = list(state, 'metallb.io', 'IPAddressPool')
+  // in a kind cluster, MetalLB gives them from this cluster's pools: those in its own
+  // namespace, the only one its controller watches (metallb v0.13.11 and v0.14.9, internal/k8s/k8s.go).
+  const pools = list(state, 'metallb.io', 'IPAddressPool', pinned.namespaces.metallb)
   const taken = new Set(Object.values(state.objects).map((s) => s.meta.lbAddress).filter(Boolean))
   for (const svc of list(state, '', 'Service')) {
     if (svc.obj.spec?.type !== 'LoadBalancer') {
@@ -301,7 +304,7 @@ function tokenController(state: ClusterState): void {
 export function cloudAddress(existing: Existing, taken: Set<string | undefined>): string {
   for (;;) {
     const address = existing.loadBalancer === 'hostname'
-      ? `a${randomBytes(16).toString('hex')}-${randomInt(1_000_000_000, 9_999_999_999)}.${existing.region}.elb.amazonaws.com`
+      ? `a${randomHex(16)}-${randomInt(1_000_000_000, 9_999_999_999)}.${existing.region}.elb.amazonaws.com`
       : `34.${randomInt(76, 160)}.${randomInt(0, 256)}.${randomInt(1, 255)}`
     if (!taken.has(address)) return address
   }
@@ -403,7 +406,7 @@ export function loadBalancer(world: World, state: ClusterState, svc: Stored): Lo
     return { address: svc.meta.lbAddress, hostname, at, reachable: at + (hostname ? scaled('hostnameResolves') : 0) }
   }
   const metallb = metallbReadiness(world, state)
-  const pool = list(state, 'metallb.io', 'IPAddressPool').find((p) => addressesIn(poolRanges(p.obj)).includes(svc.meta.lbAddress!))
+  const pool = list(state, 'metallb.io', 'IPAddressPool', pinned.namespaces.metallb).find((p) => addressesIn(poolRanges(p.obj)).includes(svc.meta.lbAddress!))
   if (!pool) return never
   const at = Math.max(svc.meta.created, metallb.at, pool.meta.created) + scaled('loadBalancerAddress')
   return { address: svc.meta.lbAddress, hostname: false, at, reachable: at }

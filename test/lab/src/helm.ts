@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { parse as parseYaml, stringify } from 'yaml'
 import { recordApplied } from './applied.ts'
 import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec, type Parsed } from './args.ts'
+import { spireChartRefusal } from './chart-rules.ts'
 import { connect } from './connect.ts'
 import { applyObject, deleteObject, loadBalancer, reconcile, workloadReadiness } from './controllers.ts'
 import { consumeOnce, faults } from './faults.ts'
@@ -214,6 +215,9 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
       name, namespace: ns, chart, version, revision: (previous?.revision ?? 0) + 1, status: 'deployed',
       values, computed: mergeValues(chart === 'spire' ? spireDefaults : {}, values), updated: now, objects: [],
     }
+    // The chart's schema and templates refuse some values before anything is created.
+    const refused = chart === 'spire' ? spireChartRefusal(release.computed) : undefined
+    if (refused) throw new ToolExit(1, `Error: ${failedWord}: ${refused}`)
     const objects = chartObjects(chart, release)
     // Helm builds every object before creating any: an unknown kind stops the whole release.
     for (const obj of objects) {

@@ -10,9 +10,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
 import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
 import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
+import { expectedOf, noRole } from './expected.ts'
+import { istioOperatorShape, istioProfiles, unknownFields } from './istio-fields.ts'
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
-import { federatedNow, otherClusters, plays, spireProblems, spireRelease } from './spire.ts'
+import { federatedNow, otherClusters, spireProblems, spireRelease } from './spire.ts'
 import { ToolExit } from './state.ts'
+import { randomInt } from './random.ts'
 import { scaled } from './timing.ts'
 
 const socketPath = '/var/run/secrets/workload-spiffe-uds'
@@ -47,7 +50,6 @@ export function controlPlaneVersion(state: ClusterState): string | undefined {
 
 // ---------- IstioOperator ----------
 
-const specFields = ['profile', 'hub', 'tag', 'revision', 'namespace', 'meshConfig', 'values', 'components', 'unvalidatedValues', 'installPackagePath', 'compatibilityVersion']
 const profiles: Record<string, Obj> = {
   default: { components: { base: { enabled: true }, pilot: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: true }] } },
   demo: { components: { base: { enabled: true }, pilot: { enabled: true }, ingressGateways: [{ name: 'istio-ingressgateway', enabled: true }], egressGateways: [{ name: 'istio-egressgateway', enabled: true }] } },
@@ -65,11 +67,15 @@ export function readOperator(doc: Obj, source: string): { spec: Obj; name?: stri
     return { error: `could not parse ${source}: the file is not an IstioOperator (apiVersion install.istio.io/v1alpha1, kind IstioOperator); got ${doc.apiVersion}/${doc.kind}` }
   }
   const spec = isPlainObject(doc.spec) ? doc.spec : {}
-  for (const key of Object.keys(spec)) {
-    if (!specFields.includes(key)) return { error: `could not parse ${source}: unknown field "spec.${key}"` }
-  }
+  // istioctl 1.30.3 reads the profile first (operator/pkg/render/manifest.go, readProfile),
+  // then decodes the document refusing unknown fields, except under meshConfig
+  // (operator/pkg/apis/validation/validation.go; see istio-fields.ts).
   const profile = spec.profile ?? 'default'
-  if (!profiles[profile]) return { error: `could not parse ${source}: profile "${profile}" not found: available profiles are ${Object.keys(profiles).sort().join(', ')}` }
+  if (!istioProfiles.includes(profile)) return { error: `generate config: merge inputs: profile "${profile}" not found: open profiles/${profile}.yaml: file does not exist` }
+  if (!profiles[profile]) return { error: `lab istioctl: profile "${profile}" exists in Istio, but the lab does not model it` }
+  const unknown = unknownFields(doc, istioOperatorShape).find((u) => u.decoder !== 'lenient')
+  if (unknown?.decoder === 'json') return { error: `generate config: could not unmarshal: json: unknown field "${unknown.field}"` }
+  if (unknown) return { error: `generate config: could not unmarshal: error unmarshaling JSON: while decoding JSON: unknown field "${unknown.field}" in ${unknown.type}` }
   for (const name of ['spire', 'spire-gateway']) {
     const template = dig(spec, 'values', 'sidecarInjectorWebhook', 'templates', name)
     if (template !== undefined && typeof template !== 'string') return { error: `could not parse ${source}: values.sidecarInjectorWebhook.templates.${name} must be a string` }
@@ -659,17 +665,19 @@ function expandWithAliases(ids: string[], aliases: string[]): string[] {
 export function controlPlaneProblems(world: World, state: ClusterState): string[] {
   const cp = controlPlane(state)
   if (!cp) return [`no Istio control plane in ${state.name}`]
-  const c = plays(state)
+  // What the role must hold comes from the lab's table, not from the workbook's files.
+  const want = expectedOf(state)
+  if (!want) return [noRole(state)]
   const problems: string[] = []
   const expect = (path: string, wanted: unknown) => {
     const actual = dig(cp, ...path.split('/'))
     if (!deepEqual(actual, wanted)) problems.push(`${state.name}: ${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${JSON.stringify(wanted)}`)
   }
   expect('profile', 'minimal')
-  expect('meshConfig/trustDomain', `${c}.local`)
-  expect('values/global/meshID', `${c}-mesh`)
-  expect('values/global/multiCluster/clusterName', c)
-  expect('values/global/network', `${c}-network`)
+  expect('meshConfig/trustDomain', want.trustDomain)
+  expect('values/global/meshID', want.meshId)
+  expect('values/global/multiCluster/clusterName', want.clusterName)
+  expect('values/global/network', want.network)
   const entries = dig(cp, 'meshConfig', 'caCertificates')
   if (!Array.isArray(entries) || entries.length !== 1 + otherClusters(world, state).length) problems.push(`${state.name}: meshConfig.caCertificates should have ${1 + otherClusters(world, state).length} entries`)
   return problems
@@ -683,7 +691,11 @@ export function controlPlaneProblems(world: World, state: ClusterState): string[
 // own (pilot/pkg/networking/core/gateway.go, builtAutoPassthroughFilterChains): the
 // gateway's own certificate, injection templates and environment play no part in the call.
 export function eastWestGateway(world: World, state: ClusterState, host: string, now = Date.now()): { address?: string; problems: string[]; at: number } {
-  const net = network(state)
+  // The network the gateway must serve is the role's (the lab's table), not the one the
+  // workbook's own IstioOperator names.
+  const want = expectedOf(state)
+  if (!want) return { problems: [noRole(state)], at: Infinity }
+  const net = want.network
   const problems: string[] = []
   const svc = list(state, '', 'Service').find((s) => net !== '' && s.obj.metadata?.labels?.['topology.istio.io/network'] === net)
   if (!svc) return { problems: [`no Service labelled topology.istio.io/network=${net || '(no network set)'} in ${state.name}: no east-west gateway for its network`], at: Infinity }
@@ -786,7 +798,7 @@ export function request(world: World, state: ClusterState, client: Stored, host:
     if (clientId) return { stdout: 'no healthy upstream', stderr: '', code: 0, why }
     return { stdout: '', stderr: `curl: (7) Failed to connect to ${host} port ${port} after 1 ms: Could not connect to server\n`, code: 7, why }
   }
-  const endpoint = endpoints[Math.floor(Math.random() * endpoints.length)]!
+  const endpoint = endpoints[randomInt(0, endpoints.length)]!
   const result = (reply: Reply): Reply => ({ ...reply, why: reply.why ? `${endpoint.pod.obj.metadata.name} in ${endpoint.cluster.name}: ${reply.why}${notes.length ? ` (also: ${notes.join('; ')})` : ''}` : undefined })
   const serverId = proxyIdentity(world, endpoint.cluster, endpoint.pod, now)
   if (!clientId) {

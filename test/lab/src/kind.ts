@@ -11,6 +11,7 @@ import { builtinKinds, loadWorld, readCluster, readDocker, updateDocker, writeCl
 import { intToIp, parseRange } from './metallb.ts'
 import { namespace, serviceAccount, workload } from './objects.ts'
 import { files, stateDir, ToolExit } from './state.ts'
+import { randomInt } from './random.ts'
 import { scaled, sleep } from './timing.ts'
 import { err, out, runTool } from './tool.ts'
 
@@ -133,7 +134,7 @@ async function createCluster(name: string, configFile: string | undefined, image
   }
   const ports = new Set(Object.values(loadWorld().clusters).map((c) => c.apiPort))
   let apiPort = 0
-  while (apiPort === 0 || ports.has(apiPort)) apiPort = 30000 + Math.floor(Math.random() * 30000)
+  while (apiPort === 0 || ports.has(apiPort)) apiPort = randomInt(30000, 60000)
   await sleep(scaled('kindCreateCluster') / 2)
   const now = Date.now()
   const state: ClusterState = { name: clusterName, created: now, ready: now, apiPort, nodeImage, seq: 1, objects: {}, releases: {}, operators: {} }

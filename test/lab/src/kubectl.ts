@@ -58,7 +58,14 @@ const spec: CommandSpec = {
 
 // ---------- config: the real kubectl, else a small stand-in ----------
 
+// LAB_REAL_KUBECTL names the real kubectl outright (the e2e tests set it: their PATH holds
+// no /usr/bin); without it, the first kubectl further down PATH that is not this one.
 function realKubectl(): string | undefined {
+  const named = process.env.LAB_REAL_KUBECTL
+  if (named) {
+    if (!existsSync(named)) throw new ToolExit(1, `lab kubectl: LAB_REAL_KUBECTL is ${named}, which does not exist; "kubectl config" needs the real kubectl (Debian: apt-get install kubernetes-client)`)
+    return named
+  }
   const self = (() => {
     try {
       return realpathSync(process.argv[1]!)

@@ -1,6 +1,6 @@
 // The clusters' objects: what kinds the API knows (built in, or defined by a CRD that was
 // applied), where each object is kept, label selectors, merges, and the state files.
-import { randomBytes } from 'node:crypto'
+import { randomInt } from './random.ts'
 import { readdirSync } from 'node:fs'
 import { files, readJson, stateDir, updateJson, withLock, writeJsonAtomic } from './state.ts'
 
@@ -396,7 +396,7 @@ export function matchLabels(selector: Record<string, string> | undefined, labels
 
 export function randomSuffix(length: number): string {
   const alphabet = 'bcdfghjklmnpqrstvwxz2456789'
-  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join('')
+  return Array.from({ length }, () => alphabet[randomInt(0, alphabet.length)]).join('')
 }
 
 export function clusterNames(): string[] {

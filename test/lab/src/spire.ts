@@ -9,14 +9,18 @@ import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
 import { parseRange } from './metallb.ts'
 import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type Obj, type Release, type SpireData, type World } from './model.ts'
+import { expectedOf, noRole, pinned, roles } from './expected.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
 import { scaled } from './timing.ts'
 import { selfSignedCaCertificate } from './x509.ts'
 
+// The versions the repository's index lists (oldest first), from the pinned ones on: the
+// tags spire-crds-0.5.0, 0.6.0 and spire-0.24.0 … 0.29.0 of spiffe/helm-charts-hardened.
+// Without --version, helm takes the newest, as the real one does.
 export const charts: Record<string, string[]> = {
-  'spire-crds': ['0.5.0'],
-  spire: ['0.24.0'],
+  'spire-crds': ['0.5.0', '0.6.0'],
+  spire: ['0.24.0', '0.24.1', '0.24.2', '0.24.3', '0.24.4', '0.24.5', '0.25.0', '0.26.0', '0.26.1', '0.27.0', '0.27.1', '0.28.0', '0.28.1', '0.28.2', '0.28.3', '0.28.4', '0.28.5', '0.29.0'],
 }
 
 export const chartAppVersion: Record<string, string> = { 'spire-crds': '0.0.1', spire: '1.11.0' }
@@ -215,17 +219,6 @@ export function parsedBundle(bundle: Obj): ParsedBundle {
 
 // ---------- judging SPIRE against configuration.md ----------
 
-// The cluster's short name (cluster-east → east): the `<c>` of configuration.md.
-export function shortName(kindName: string): string {
-  return kindName.startsWith('cluster-') ? kindName.slice('cluster-'.length) : kindName
-}
-
-// Which of configuration.md's clusters a lab cluster stands for: a kind cluster by its
-// name, an existing one by what it was set up to play (its own name is the cloud's).
-export function plays(state: ClusterState): string {
-  return state.existing?.plays ?? shortName(state.name)
-}
-
 export function otherClusters(world: World, state: ClusterState): ClusterState[] {
   return Object.values(world.clusters).filter((c) => c.name !== state.name)
 }
@@ -235,31 +228,35 @@ export function spireRelease(state: ClusterState): Release | undefined {
 }
 
 // Every way the installed SPIRE differs from what configuration.md lists; [] when it matches.
-export function spireProblems(world: World, state: ClusterState): string[] {
+export function spireProblems(_world: World, state: ClusterState): string[] {
   const release = spireRelease(state)
   if (!release) return ['SPIRE (chart spire) is not installed']
-  const c = plays(state)
-  const others = otherClusters(world, state).map((o) => `${plays(o)}.local`)
+  // What the role must hold comes from the lab's table, not from the workbook's values.
+  const want = expectedOf(state)
+  if (!want) return [noRole(state)]
   const v = release.computed
   const problems: string[] = []
   const expect = (path: string, wanted: unknown) => {
     const actual = dig(v, ...path.split('/'))
     if (!deepEqual(actual, wanted)) problems.push(`${path.replaceAll('/', '.')} is ${JSON.stringify(actual)}, not ${JSON.stringify(wanted)}`)
   }
-  if (release.name !== 'spire' || release.namespace !== 'spire') problems.push(`release ${release.namespace}/${release.name} is not spire/spire`)
-  if (release.version !== '0.24.0') problems.push(`chart version ${release.version} is not 0.24.0`)
+  const { spire: chart, spireCrds } = pinned.charts
+  if (release.name !== chart.release || release.namespace !== chart.namespace) problems.push(`release ${release.namespace}/${release.name} is not ${chart.namespace}/${chart.release}`)
+  if (release.version !== chart.version) problems.push(`chart ${chart.name} is version ${release.version}, not ${chart.version}`)
+  const crds = Object.values(state.releases).find((r) => r.chart === spireCrds.name && r.status === 'deployed')
+  if (crds && crds.version !== spireCrds.version) problems.push(`chart ${spireCrds.name} is version ${crds.version}, not ${spireCrds.version}`)
   expect('global/spire/caSubject/country', 'US')
   expect('global/spire/caSubject/organization', 'istio.io')
-  expect('global/spire/caSubject/commonName', `${c}.local`)
-  expect('global/spire/clusterName', c)
-  expect('global/spire/trustDomain', `${c}.local`)
+  expect('global/spire/caSubject/commonName', want.trustDomain)
+  expect('global/spire/clusterName', want.clusterName)
+  expect('global/spire/trustDomain', want.trustDomain)
   expect('spire-server/service/type', 'LoadBalancer')
   expect('spire-server/federation/enabled', true)
   expect('spire-server/controllerManager/enabled', true)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/default/enabled', false)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/spiffeIDTemplate', sidecarTemplate)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/podSelector/matchExpressions', [{ key: 'service.istio.io/canonical-name', operator: 'Exists' }])
-  expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/federatesWith', others)
+  expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/federatesWith', [roles[want.other].trustDomain])
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/oidc-discovery-provider/enabled', false)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/test-keys/enabled', false)
   expect('spire-agent/sds/enabled', true)
@@ -288,7 +285,7 @@ export function bundleEndpoint(world: World, b: ClusterState): { url?: string; a
   const lb = loadBalancer(world, b, svc)
   if (!lb.address || !Number.isFinite(lb.at)) return { at: Infinity, problem: `spire-server in ${b.name} has no LoadBalancer address` }
   if (!b.existing) {
-    if (list(b, 'metallb.io', 'L2Advertisement').length === 0) return { address: lb.address, at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
+    if (list(b, 'metallb.io', 'L2Advertisement', pinned.namespaces.metallb).length === 0) return { address: lb.address, at: Infinity, problem: `${b.name}'s MetalLB does not announce ${lb.address} (no L2Advertisement)` }
     // MetalLB answers ARP for the address on the node's network (L2 mode): it is reachable
     // only if it lies in that network's subnet.
     const node = Object.values(world.docker.containers).find((c) => c.cluster === b.name)
