@@ -243,6 +243,7 @@ const models: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Namespace': core.Namespace, 'v1/Service': core.Service, 'v1/ServiceAccount': core.ServiceAccount, 'v1/Secret': core.Secret, 'v1/ConfigMap': core.ConfigMap,
   'apps/v1/Deployment': apps.Deployment, 'apps/v1/DaemonSet': apps.DaemonSet, 'apps/v1/StatefulSet': apps.StatefulSet,
   'rbac.authorization.k8s.io/v1/ClusterRole': rbac.ClusterRole, 'rbac.authorization.k8s.io/v1/ClusterRoleBinding': rbac.ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': rbac.Role, 'rbac.authorization.k8s.io/v1/RoleBinding': rbac.RoleBinding,
   'apiextensions.k8s.io/v1/CustomResourceDefinition': apiextensions.CustomResourceDefinition,
   'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': admission.ValidatingWebhookConfiguration,
   'networking.istio.io/v1/Gateway': istioNetworking.Gateway, 'networking.istio.io/v1/DestinationRule': istioNetworking.DestinationRule,
