@@ -17,24 +17,81 @@ export const versions = {
   },
   // Native sidecars (the `spire` injection template patches initContainers) need 1.29+
   // nodes; 06 asks istiod for them explicitly (ENABLE_NATIVE_SIDECARS).
-  // Pinned by digest: kind guarantees a node image only for the release that built it
-  // (this one: kind v0.29.0).
-  kindNodeImage: 'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f',
+  // kind v0.31.0's own node image (kubernetes-sigs/kind v0.31.0,
+  // pkg/apis/config/defaults/image.go), pinned by digest: kind lists the images suitable for
+  // a release in that release's notes (site/content/docs/user/quick-start.md). Why 1.35:
+  // see `tools` below.
+  kindNodeImage: 'kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f',
   // 05 fetches each bundle endpoint from a short-lived pod of the other cluster with it.
   curlImage: 'curlimages/curl:8.14.1',
 } as const
 
-// The tool releases the real-cluster workflow installs (.github/workflows/e2e.yaml reads
-// them from `make pins`, lib/pins.ts); its kubectl follows the node image's version.
-export const workflowTools = {
-  kind: 'v0.29.0',
-  helm: 'v3.18.4',
-  istioctl: '1.27.0',
-} as const
+// ---------- The tools the steps run ----------
+//
+// The default combination (`release` below) is what a step runs when a tool is missing or
+// outside its range (fetched once into .cache/bin/, lib/toolchain.ts), and what the
+// real-cluster workflow runs (`make pins`, lib/pins.ts). How it was chosen:
+//  - Istio 1.30.3: the newest release of the newest Istio minor (istio/istio tags). Istio
+//    supports Kubernetes 1.32 to 1.36 with 1.30 and 1.31 to 1.35 with 1.29 (`istioSupport`).
+//  - Kubernetes 1.35.0 on the nodes: the newest version both supported Istio minors support,
+//    and the one Istio's own CI runs its kind clusters on at 1.29 and 1.30 (istio/istio
+//    1.29.0, 1.30.3: prow/integ-suite-kind.sh, NODE_IMAGE kind-node:v1.35.0). kind v0.32.0's
+//    own image, 1.36.1, is beyond Istio 1.29; v0.30.0's, 1.34.0, leaves upstream support first.
+//  - kind v0.31.0: the release whose own node image that is.
+//  - kubectl 1.35.2: the nodes' minor version.
+//  - Helm 4.2.4: the newest Helm (helm/helm tags), built with the Kubernetes 1.36 client.
+// Each range's lower bound has its reason next to it; a release newer than the newest
+// `tried` (by minor version) has not been run by anyone, and the doctor says so.
+export type FetchedTool = 'kind' | 'kubectl' | 'helm' | 'istioctl'
 
+export interface ToolSupport {
+  release: string              // the default: fetched when needed, run by the workflow
+  oldest: readonly string[]    // the oldest supported release of each major version
+  why: string                  // why nothing older is supported: the upstream source
+  tried: readonly string[]     // the releases the real-cluster workflow runs
+}
+
+// The Istio minors upstream supports, the newest release of each (istio/istio tags), and
+// the Kubernetes versions each supports (istio/istio.io, data/compatibility/supportStatus.yml:
+// 1.30 supports 1.32 to 1.36, 1.29 supports 1.31 to 1.35; 1.28, which supports 1.30 to
+// 1.34, left support on 2026-07-01). istioctl warns below its MinK8SVersion (istio/istio
+// istioctl/pkg/install/k8sversion/version.go: 30 at 1.29.0, 32 at 1.30.0).
+export const istioSupport = [
+  { minor: '1.30', release: '1.30.3', kubernetes: { oldest: '1.32', newest: '1.36' } },
+  { minor: '1.29', release: '1.29.6', kubernetes: { oldest: '1.31', newest: '1.35' } },
+] as const
+
+export const tools: Record<FetchedTool, ToolSupport> = {
+  kind: {
+    release: '0.31.0',
+    oldest: ['0.31.0'],
+    why: 'the pinned node image is the one kind v0.31.0 was released with, and kind names the images suitable for a release in that release\'s notes (kubernetes-sigs/kind v0.31.0: pkg/apis/config/defaults/image.go, site/content/docs/user/quick-start.md)',
+    tried: ['0.31.0'],
+  },
+  kubectl: {
+    release: '1.35.2',
+    oldest: ['1.34.0'],
+    why: 'kubectl is supported within one minor version of the API server, and the nodes run Kubernetes 1.35 (Kubernetes version skew policy, kubernetes/website content/en/releases/version-skew-policy.md)',
+    tried: ['1.35.2'],
+  },
+  helm: {
+    release: '4.2.4',
+    oldest: ['3.20.0', '4.1.0'],
+    why: 'a Helm supports the Kubernetes minor of the client it was built with and the three before it, nothing newer (helm.sh docs/topics/version_skew); the first built with the 1.35 client are 3.20.0 and 4.1.0 (helm/helm go.mod: k8s.io/client-go v0.35.0)',
+    tried: ['4.2.4'],
+  },
+  istioctl: {
+    release: '1.30.3',
+    oldest: ['1.29.0'],
+    why: 'Istio 1.29 is the oldest minor upstream still supports, and the oldest that supports Kubernetes 1.35 (istio/istio.io data/compatibility/supportStatus.yml: 1.28 supports 1.30 to 1.34 and left support on 2026-07-01)',
+    tried: istioSupport.map((istio) => istio.release),
+  },
+}
+
+// Below these the steps cannot work at all, whatever TOOLS says: 06 and 07 refuse an older
+// istioctl. The "spire" injection template patches native sidecars (initContainers), the
+// default only from Istio 1.27 on.
 export const minimumVersions = {
-  kind: '0.29.0', // the release the pinned node image was built for
-  helm: '3.7.0', // `helm repo update <name>`
   istioctl: '1.27.0',
 } as const
 

@@ -3,16 +3,18 @@
 // a missing tool costs seconds, not minutes; only `docker info`, which runs every Docker
 // CLI plugin first, gets the time it needs (WAIT_DOCKER_INFO_SECONDS).
 import { readFileSync } from 'node:fs'
-import { deadlines, minimumVersions, versions as pinned } from './defaults.ts'
+import { isAbsolute, relative } from 'node:path'
+import { deadlines, minimumVersions, tools as supported, versions as pinned, type FetchedTool } from './defaults.ts'
 import { say } from './output.ts'
 import { fail, WorkbookError } from './errors.ts'
 import { dockerOnly, kindNetworkName, otherNodeProviders } from './kind.ts'
 import { metallbManifestSource } from './metallb.ts'
 import { metallbPools, parseKindNetwork, type KindNetwork } from './network.ts'
 import { findOnPath, installHints, type Tool } from './tools.ts'
+import { chooseTools, fetchedTools, toolsMode, type ToolChoice } from './toolchain.ts'
 import { atLeast, parseVersion, show, type Version } from './versions.ts'
 import type { Shell, Tag } from './run.ts'
-import type { Workbook } from './step.ts'
+import { toolCache, type Workbook } from './step.ts'
 import { deadlineSeconds } from './wait.ts'
 
 export type Level = 'ok' | 'warn' | 'error'
@@ -48,8 +50,42 @@ export function versionFinding(tool: Tool, answer: Answer, minimum: string | und
 
 const whyMinimum: Partial<Record<Tool, string>> = {
   istioctl: ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on',
-  helm: ': `helm repo update <name>` (step 03) needs Helm 3.7',
-  kind: ': the pinned node image (Kubernetes 1.33.1) was built for kind 0.29',
+}
+
+// A path as the user would look for it: relative inside the working folder, else absolute.
+function shown(path: string): string {
+  const inside = relative(process.cwd(), path)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path
+}
+
+// One row per tool: its version and what the workbook makes of it (the default, supported,
+// newer than anything tried, too old), and which binary the steps run (lib/toolchain.ts).
+export function toolFinding(choice: ToolChoice): Finding {
+  const { tool, judgement } = choice
+  const release = supported[tool].release
+  const runs = choice.binary ? `runs ${shown(choice.binary)}` : ''
+  const unpinned = `leave TOOLS unset, and the steps fetch and run ${tool} ${release}`
+  if (choice.problem) {
+    const missing = choice.mode === 'path' && !choice.onPath
+    return { check: tool, level: 'error', detail: missing ? 'not on PATH (TOOLS=path)' : choice.problem.message, fix: missing ? `${installHints[tool]}; or ${unpinned}` : choice.problem.fix }
+  }
+  if (choice.pinned) {
+    const yours = choice.mode === 'pinned' ? 'TOOLS=pinned'
+      : !choice.onPath ? 'not on PATH'
+      : `${shown(choice.onPath)} is ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
+    return { check: tool, level: 'ok', detail: `${yours}; ${runs.replace('runs ', `runs the pinned ${release}${choice.fetched ? ', fetched just now' : ''}: `)}` }
+  }
+  if (!judgement) {
+    const said = choice.pathAnswer === undefined ? 'asking its version failed or took over 5s' : `version unknown ("${choice.pathAnswer.trim().slice(0, 60)}")`
+    return { check: tool, level: 'warn', detail: `${said}; ${runs} as it is`, fix: `check \`${tool}\` works; TOOLS=pinned runs ${tool} ${release}, fetched by the workbook` }
+  }
+  if (judgement.verdict === 'too old') {
+    return { check: tool, level: 'error', detail: `${judgement.text}: ${judgement.why}`, fix: `${installHints[tool]}; or ${unpinned}` }
+  }
+  if (judgement.verdict === 'newer than tried') {
+    return { check: tool, level: 'warn', detail: `${judgement.text}; ${runs}`, fix: `it may well work; if it does not, ${unpinned}` }
+  }
+  return { check: tool, level: 'ok', detail: `${judgement.text}; ${runs}` }
 }
 
 // kubectl should be within one minor version of the nodes (kind's node image here).
@@ -185,7 +221,9 @@ const answered = (answer: Answer | undefined): string | undefined => (answer && 
 // The version check of one tool, for a step that needs a minimum (06 and 07: istioctl).
 export async function requireMinimumVersion(wb: Workbook, tool: 'istioctl'): Promise<void> {
   if (wb.dryRun) return
-  const answer = await ask(wb.$, tool, (sh) => sh`istioctl version --remote=false --short`)
+  // The step knows it already when it chose its istioctl (lib/toolchain.ts).
+  const known = wb.tools.get(tool)?.version
+  const answer: Answer = known ? { missing: false, output: show(known) } : await ask(wb.$, tool, (sh) => sh`istioctl version --remote=false --short`)
   const finding = versionFinding(tool, answer, minimumVersions[tool])
   if (finding.level === 'error') fail(`${tool} ${finding.detail}`, finding.fix)
 }
@@ -200,21 +238,19 @@ async function askDockerInfo($: Shell, deadline: number): Promise<DockerInfo | u
 export async function diagnose(wb: Workbook): Promise<Finding[]> {
   const { $ } = wb
   const kindProvider = wb.config.values.provider === 'kind'
-  const tools: Tool[] = kindProvider ? ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] : ['kubectl', 'helm', 'istioctl']
+  const tools: FetchedTool[] = kindProvider ? [...fetchedTools] : fetchedTools.filter((tool) => tool !== 'kind')
   const network = kindNetworkName()
   const infoDeadline = deadlineSeconds('dockerInfo')
-  const [docker, dockerInfo, kind, kubectl, helm, istioctl, ipam, containers] = await Promise.all([
+  const mode = toolsMode()
+  const [docker, dockerInfo, choices, ipam, containers] = await Promise.all([
     kindProvider ? ask($, 'docker', (sh) => sh`docker --version`) : undefined,
     kindProvider ? askDockerInfo($, infoDeadline) : undefined,
-    kindProvider ? ask($, 'kind', (sh) => sh`kind version`) : undefined,
-    ask($, 'kubectl', (sh) => sh`kubectl version --client -o json`),
-    ask($, 'helm', (sh) => sh`helm version --short`),
-    ask($, 'istioctl', (sh) => sh`istioctl version --remote=false --short`),
+    chooseTools(tools, { mode, $, cacheDir: toolCache, anyKubectl: !kindProvider }),
     kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect ${network} -f ${'{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}} {{end}}'}`) : undefined,
     kindProvider ? ask($, 'docker', (sh) => sh`docker network inspect ${network} -f ${'{{range .Containers}}{{.IPv4Address}} {{end}}'}`) : undefined,
   ])
   const findings: Finding[] = []
-  if (tools.includes('docker')) {
+  if (kindProvider) {
     const dockerSays = answered(docker)
     const provider = nodeProviderFinding(process.env.KIND_EXPERIMENTAL_PROVIDER, dockerSays)
     if (provider) findings.push(provider)
@@ -223,20 +259,9 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
       findings.push(versionFinding('docker', docker ?? { missing: true }, undefined))
       if (dockerInfo) findings.push(...dockerDaemonFindings(dockerInfo, infoDeadline))
     }
-    findings.push(versionFinding('kind', kind ?? { missing: true }, minimumVersions.kind))
   }
-  const kubectlVersion = kubectl.missing || kubectl.output === undefined ? kubectl : (() => {
-    try {
-      return { missing: false as const, output: String(JSON.parse(kubectl.output).clientVersion?.gitVersion) }
-    } catch {
-      return kubectl
-    }
-  })()
-  findings.push(versionFinding('kubectl', kubectlVersion, undefined))
-  findings.push(versionFinding('helm', helm, minimumVersions.helm))
-  findings.push(versionFinding('istioctl', istioctl, minimumVersions.istioctl))
-  const clientText = answered(kubectlVersion)
-  const client = clientText ? parseVersion(clientText) : undefined
+  for (const tool of tools) findings.push(toolFinding(choices.get(tool)!))
+  const client = choices.get('kubectl')?.version
   const nodes = parseVersion(pinned.kindNodeImage.split(':')[1]?.split('@')[0] ?? '')
   if (kindProvider && client && nodes) findings.push(kubectlSkewFinding(client, nodes))
   if (kindProvider && process.platform === 'linux') {

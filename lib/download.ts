@@ -18,6 +18,7 @@ export interface Pinned {
   to: string         // the destination file
   label?: string     // the cluster the output line is about, if any
   fix?: string       // what to tell the user when the digest differs
+  expected?: string  // where the expected digest comes from, as the messages say it (default "pinned")
 }
 
 export function isSha256(text: string): boolean {
@@ -63,6 +64,19 @@ async function open(url: URL, timeoutMs: number): Promise<{ body: Readable; tota
   return { body: Readable.fromWeb(response.body as never), total: Number.isFinite(length) && length > 0 ? length : undefined }
 }
 
+// A small text file (a published checksum), read whole.
+export async function fetchText(text: string, setting: string, timeoutMs = 60_000): Promise<string> {
+  const url = checkUrl(text, setting)
+  const { body } = await open(url, timeoutMs)
+  const chunks: Buffer[] = []
+  try {
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Buffer))
+  } catch (error) {
+    fail(`fetching ${url.href} broke off: ${(error as Error).message}`, `try again; check this machine's network access to ${url.host || url.href}`)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 // Fetch `url` to `to`, keeping it only if its sha256 is the one given.
 export async function download(pinned: Pinned, timeoutMs = 300_000): Promise<void> {
   if (!isSha256(pinned.sha256)) fail(`"${pinned.sha256}" is not a sha256 digest`, 'give the 64 hex digits of the file\'s sha256')
@@ -93,12 +107,13 @@ export async function download(pinned: Pinned, timeoutMs = 300_000): Promise<voi
       fail(`fetching ${url.href} broke off after ${size(received)}: ${(error as Error).message}`, `try again; check this machine's network access to ${url.host || url.href}`)
     }
     const actual = hash.digest('hex')
+    const expected = pinned.expected ?? 'pinned'
     if (actual !== pinned.sha256.toLowerCase()) {
-      fail(`${url.href} is not the file that was pinned: its sha256 is ${actual}, the pinned one ${pinned.sha256.toLowerCase()}; it was not kept`,
+      fail(`${url.href} is not the file that was ${expected}: its sha256 is ${actual}, the ${expected} one ${pinned.sha256.toLowerCase()}; it was not kept`,
         pinned.fix ?? 'check the URL and the expected sha256; if the file changed upstream, find out why before trusting it')
     }
     renameSync(partial, pinned.to)
-    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as pinned) to ${relative(process.cwd(), pinned.to) || pinned.to}`)
+    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as ${expected}) to ${relative(process.cwd(), pinned.to) || pinned.to}`)
   } finally {
     done()
     rmSync(partial, { force: true })

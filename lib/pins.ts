@@ -1,27 +1,49 @@
-// The versions the real-cluster workflow installs, from lib/defaults.ts, as NAME=value
-// lines it appends to $GITHUB_ENV (`make pins`): one place for every version, the
-// workflow keeps no copy. kubectl is the release of the node image's Kubernetes, so
-// client and nodes are the same minor version.
+// The combinations the real-cluster workflow runs, from lib/defaults.ts: the default one,
+// and one for every other Istio minor upstream supports, on the same nodes (each Istio minor
+// supports their Kubernetes version: a unit test checks it). The workflow keeps no version
+// of its own:
+//   make -s pins                         the default, as NAME=value lines for $GITHUB_ENV
+//   make -s pins ARGS=--matrix           the combinations, as JSON for the job matrix
+//   make -s pins ARGS=--entry=istio-1.29 one combination's NAME=value lines
+// The default combination runs with TOOLS=pinned: the steps fetch and check their tools
+// themselves, as for a newcomer. The others install theirs first and run with TOOLS=path.
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { versions, workflowTools } from './defaults.ts'
+import { istioSupport, tools, versions } from './defaults.ts'
 
-// "kindest/node:v1.33.1@sha256:..." → "v1.33.1"
+// "kindest/node:v1.35.0@sha256:..." → "v1.35.0"
 export function nodeKubernetesVersion(image: string = versions.kindNodeImage): string {
   const tag = /:(v\d+\.\d+\.\d+)(@|$)/.exec(image)?.[1]
   if (!tag) throw new Error(`the node image ${image} has no vX.Y.Z tag`)
   return tag
 }
 
-export function pins(): Record<string, string> {
+export interface Combination {
+  name: string
+  tools: 'pinned' | 'path'   // how the job gets its tools (TOOLS=)
+  istio: string
+}
+
+export function matrix(): Combination[] {
+  return istioSupport.map((istio) => istio.release === tools.istioctl.release
+    ? { name: 'default', tools: 'pinned' as const, istio: istio.release }
+    : { name: `istio-${istio.minor}`, tools: 'path' as const, istio: istio.release })
+}
+
+export function pins(name = 'default'): Record<string, string> {
+  const combination = matrix().find((c) => c.name === name)
+  if (!combination) throw new Error(`no combination "${name}" (there are: ${matrix().map((c) => c.name).join(', ')})`)
   return {
-    KIND_VERSION: workflowTools.kind,
-    KUBECTL_VERSION: nodeKubernetesVersion(),
-    HELM_VERSION: workflowTools.helm,
-    ISTIO_VERSION: workflowTools.istioctl,
+    KIND_VERSION: `v${tools.kind.release}`,
+    KUBECTL_VERSION: `v${tools.kubectl.release}`,
+    HELM_VERSION: `v${tools.helm.release}`,
+    ISTIO_VERSION: combination.istio,
   }
 }
 
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(Object.entries(pins()).map(([name, value]) => `${name}=${value}\n`).join(''))
+  const args = process.argv.slice(2)
+  const entry = args.find((a) => a.startsWith('--entry='))?.slice('--entry='.length)
+  if (args.includes('--matrix')) process.stdout.write(JSON.stringify(matrix()) + '\n')
+  else process.stdout.write(Object.entries(pins(entry)).map(([name, value]) => `${name}=${value}\n`).join(''))
 }

@@ -13,9 +13,13 @@ import { parseFlags, type Flags } from './flags.ts'
 import { heading, note, say, startLog, talkOnStderr } from './output.ts'
 import { askValue, isInteractive } from './prompt.ts'
 import { setDryRun, shell, type Shell } from './run.ts'
+import { chooseTools, isFetchedTool, putOnPath, toolsMode, type ToolChoice } from './toolchain.ts'
+import type { FetchedTool } from './defaults.ts'
 import { requireTools, type Tool } from './tools.ts'
 
 export const root = fileURLToPath(new URL('..', import.meta.url))
+// Where the pinned releases of kind, kubectl, helm and istioctl are kept (lib/toolchain.ts).
+export const toolCache = join(root, '.cache', 'bin')
 
 export interface StepOptions {
   // checked on PATH at the start (not in a dry run); a function when it depends on the provider
@@ -34,6 +38,7 @@ export interface Workbook {
   dryRun: boolean
   interactive: boolean
   $: Shell                  // for commands about neither cluster (helm repo, docker network)
+  tools: Map<FetchedTool, ToolChoice>  // which kind, kubectl, helm, istioctl this step runs
   both<T>(work: (cluster: Cluster) => Promise<T>): Promise<[T, T]>
   handOver(cluster: Cluster, name: string, content: string): string
 }
@@ -68,9 +73,17 @@ export async function step(id: string, title: string, options: StepOptions = {})
     heading(`\n${id}: ${title}${dryRun ? '  (dry run: nothing is changed)' : ''}`)
     for (const key of options.asks ?? []) await config.offer(key, interactive ? askValue : undefined)
     const { east, west } = clustersFrom(config.values)
+    let chosen = new Map<FetchedTool, ToolChoice>()
     if (!dryRun) {
       const tools = options.tools ?? []
-      requireTools(typeof tools === 'function' ? tools(config.values.provider) : tools)
+      const wanted = typeof tools === 'function' ? tools(config.values.provider) : tools
+      const mode = toolsMode()
+      // Docker is always the user's; the others may be fetched (lib/toolchain.ts).
+      requireTools(mode === 'path' ? wanted : wanted.filter((tool) => !isFetchedTool(tool)))
+      chosen = await chooseTools(wanted.filter(isFetchedTool), { mode, $: shell(undefined), cacheDir: toolCache, anyKubectl: config.values.provider === 'existing' })
+      const problem = [...chosen.values()].find((choice) => choice.problem)?.problem
+      if (problem) throw problem
+      putOnPath(chosen.values())
       if (options.contexts ?? true) requireClusterContexts([east, west], config.values.provider, await listContexts())
     } else {
       note(undefined, `dry run: contexts ${east.context} and ${west.context} are assumed; values only a live cluster knows are stand-ins`)
@@ -81,6 +94,7 @@ export async function step(id: string, title: string, options: StepOptions = {})
     return {
       id, east, west, config, flags, dryRun, interactive,
       $: shell(undefined),
+      tools: chosen,
       both: (work) => forBoth({ east, west }, work),
       // Every manifest or values file handed to a tool is written first, so it can be read.
       handOver(cluster, name, content) {

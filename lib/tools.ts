@@ -3,16 +3,22 @@
 // doctor's job (00-preflight), not every script's.
 import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
+import { tools } from './defaults.ts'
 import { fail } from './errors.ts'
+
+const minor = (version: string) => version.split('.').slice(0, 2).join('.')
 
 export type Tool = 'docker' | 'kind' | 'kubectl' | 'helm' | 'istioctl'
 
+// What to install when a tool is missing. With TOOLS unset the steps fetch kind, kubectl,
+// helm and istioctl themselves (lib/toolchain.ts); these hints are for Docker, and for
+// TOOLS=path. The versions are lib/defaults.ts's ranges.
 export const installHints: Record<Tool, string> = {
   docker: 'install Docker (https://docs.docker.com/get-docker/) and start it',
-  kind: 'install kind 0.29 or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)',
-  kubectl: 'install kubectl (https://kubernetes.io/docs/tasks/tools/)',
-  helm: 'install Helm 3 (https://helm.sh/docs/intro/install/)',
-  istioctl: 'install istioctl 1.27 or newer (https://istio.io/latest/docs/setup/getting-started/#download)',
+  kind: `install kind ${tools.kind.oldest[0]} or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`,
+  kubectl: `install kubectl ${minor(tools.kubectl.oldest[0]!)} to ${minor(tools.kubectl.release)} (https://kubernetes.io/docs/tasks/tools/)`,
+  helm: `install Helm ${tools.helm.oldest.join(' or newer, or ')} or newer (https://helm.sh/docs/intro/install/)`,
+  istioctl: `install istioctl ${minor(tools.istioctl.oldest[0]!)} or newer (https://istio.io/latest/docs/setup/getting-started/#download)`,
 }
 
 export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): string | undefined {

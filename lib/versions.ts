@@ -17,3 +17,17 @@ export function atLeast(version: Version, minimum: Version): boolean {
 export function show(version: Version): string {
   return version.join('.')
 }
+
+// Negative when a is older than b, zero when equal, positive when newer.
+export function compare(a: Version, b: Version): number {
+  for (let i = 0; i < 3; i++) {
+    if (a[i]! !== b[i]!) return a[i]! - b[i]!
+  }
+  return 0
+}
+
+export function requireVersion(text: string): Version {
+  const version = parseVersion(text)
+  if (!version) throw new Error(`"${text}" is not a version`)
+  return version
+}

@@ -10,15 +10,17 @@ import { Workspace, tail } from './lab.ts'
 const ws = new Workspace()
 after(() => ws.remove())
 
-test('with two tools missing, the doctor names both, each with its fix, and runs no command twice', async () => {
+// TOOLS=path: the tools on PATH and nothing else (without it, the steps fetch what is
+// missing: test/e2e/tools.test.ts).
+test('with two tools missing and TOOLS=path, the doctor names both, each with its fix, and runs no command twice', async () => {
   const bin = join(ws.root, 'bin-without-helm-and-istioctl')
   mkdirSync(bin)
   for (const tool of ['docker', 'kind', 'kubectl']) symlinkSync(join(ws.dir, 'test', 'lab', 'bin', tool), join(bin, tool))
-  const run = await ws.script('00-preflight', [], { env: { PATH: [bin, ws.systemBin].join(':') }, timeoutMs: 10_000 })
+  const run = await ws.script('00-preflight', [], { env: { PATH: [bin, ws.systemBin].join(':'), TOOLS: 'path' }, timeoutMs: 10_000 })
   assert.notEqual(run.code, 0)
-  assert.match(run.stdout, /helm\s+ERROR\s+not on PATH\n\s+fix: install Helm 3/)
-  assert.match(run.stdout, /istioctl\s+ERROR\s+not on PATH\n\s+fix: install istioctl 1\.27/)
-  assert.match(run.stdout, /kind\s+ok\s+\d+\.\d+/)
+  assert.match(run.stdout, /helm\s+ERROR\s+not on PATH \(TOOLS=path\)\n\s+fix: install Helm 3\.20\.0 or newer, or 4\.1\.0 or newer .*; or leave TOOLS unset, and the steps fetch and run helm 4\.2\.4/)
+  assert.match(run.stdout, /istioctl\s+ERROR\s+not on PATH \(TOOLS=path\)\n\s+fix: install istioctl 1\.29 or newer/)
+  assert.match(run.stdout, /kind\s+ok\s+0\.31\.0, the default; runs \S+\/bin-without-helm-and-istioctl\/kind/)
   assert.match(run.stderr, /2 problems to fix first: helm, istioctl/)
   // No polls and no retries: no command was run twice.
   const calls = ws.invocations().map((i) => `${i.tool} ${i.args.join(' ')}`)
@@ -30,6 +32,9 @@ test('with everything present, the doctor passes and lists each tool\'s version'
   const run = await ws.script('00-preflight', [], { timeoutMs: 10_000 })
   assert.equal(run.code, 0, tail(run))
   for (const tool of ['docker', 'docker daemon', 'kind', 'kubectl', 'helm', 'istioctl']) assert.match(run.stdout, new RegExp(`^${tool}\\s+ok\\s`, 'm'), tool)
+  // The lab's tools report releases inside the supported ranges, so they are used as they are.
+  assert.match(run.stdout, /^kind\s+ok\s+0\.31\.0, the default; runs test\/lab\/bin\/kind$/m)
+  assert.match(run.stdout, /^helm\s+ok\s+4\.1\.4, supported \(the default is 4\.2\.4\); runs test\/lab\/bin\/helm$/m)
 })
 
 // The lab's docker plays the CLI release LAB_DOCKER_VERSION names. With the daemon silent,

@@ -191,7 +191,7 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
     const ws = fresh()
     assert.equal((await ok(ws, 'helm', ['version', '--short'])).trim(), 'v4.1.4+g05fa379')
     assert.match(await ok(ws, 'helm', ['version']), /^version\.BuildInfo\{Version:"v4\.1\.4", .*KubeClientVersion:"v1\.35"\}$/m)
-    assert.equal((await ok(ws, 'helm', ['version', '--short'], { env: { LAB_HELM_VERSION: '3' } })).trim(), 'v3.18.4+gd80839c')
+    assert.equal((await ok(ws, 'helm', ['version', '--short'], { env: { LAB_HELM_VERSION: '3' } })).trim(), 'v3.21.4+g813176c')
     // spire-server's Service never gets an address.
     const values = ['west-values-1-spire-base.yaml', 'west-values-2-spire-west.yaml'].flatMap((f) => ['-f', join(base.dir, 'out', 'rendered', '04-spire-install', f)])
     const upgrade = ['--kube-context=kind-cluster-west', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '2s']

@@ -128,7 +128,10 @@ describe('the lab\'s tools', { concurrency: false }, () => {
     const spire = ['--kube-context=kind-cluster-a', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '--create-namespace', '--version', '0.24.0']
     const port = await ws.run('helm', [...spire, '-f', file('agent-port.yaml', 'spire-agent:\n  server:\n    port: "8081"\n')])
     assert.equal(port.code, 1)
-    assert.equal(port.stderr.trimEnd(), 'Error: INSTALLATION FAILED: values don\'t meet the specifications of the schema(s) in the following chart(s):\nspire-agent:\n- server.port: Invalid type. Expected: integer, given: string')
+    assert.equal(port.stderr.trimEnd(), 'Error: INSTALLATION FAILED: values don\'t meet the specifications of the schema(s) in the following chart(s):\nspire-agent:\n- at \'/server/port\': got string, want integer')
+    // As the real helm 4.1.4 says it for chart spire 0.24.0, for a port under the minimum too.
+    const zero = await ws.run('helm', [...spire, '-f', file('agent-port-0.yaml', 'spire-agent:\n  server:\n    port: 0\n')])
+    assert.match(zero.stderr, /^- at '\/server\/port': minimum: got 0, want 1$/m)
     const property = await ws.run('helm', [...spire, '-f', file('typo.yaml', 'spire-server:\n  controllerManager:\n    identities:\n      clusterSPIFFEIDs:\n        sidecars:\n          federatesWit: [b.local]\n')])
     assert.equal(property.code, 1)
     assert.match(property.stderr, /^Error: INSTALLATION FAILED: execution error at \(spire\/charts\/spire-server\/templates\/controller-manager-cluster-ids\.yaml:34:10\): Unsupported property specified: federatesWit$/m)

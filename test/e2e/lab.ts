@@ -116,7 +116,10 @@ export class Workspace {
       cpSync(join(repoRoot, entry), join(this.dir, entry), { recursive: true })
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'))
-    if (existsSync(join(repoRoot, '.cache'))) symlinkSync(join(repoRoot, '.cache'), join(this.dir, '.cache'))
+    // The Node the Makefile fetched is shared; the tools a step fetches (.cache/bin) are
+    // this copy's own, as in a fresh clone.
+    mkdirSync(join(this.dir, '.cache'))
+    if (existsSync(join(repoRoot, '.cache', 'node'))) symlinkSync(join(repoRoot, '.cache', 'node'), join(this.dir, '.cache', 'node'))
     // The lab has no network: step 01 fetches the lab's stand-in for the pinned MetalLB
     // manifest, through the settings a user pins another release or a mirror with.
     const metallb = writeStandInManifest(join(this.root, 'metallb'))

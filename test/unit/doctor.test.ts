@@ -3,27 +3,73 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { dockerDaemonFindings, dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, nodeProviderFinding, poolFinding, versionFinding } from '../../lib/doctor.ts'
+import { tools, type FetchedTool } from '../../lib/defaults.ts'
+import { dockerDaemonFindings, dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, nodeProviderFinding, poolFinding, toolFinding, versionFinding } from '../../lib/doctor.ts'
+import { WorkbookError } from '../../lib/errors.ts'
+import { judge } from '../../lib/support.ts'
+import type { ToolChoice } from '../../lib/toolchain.ts'
 import { findOnPath, missingTools, requireTools } from '../../lib/tools.ts'
+import { parseVersion } from '../../lib/versions.ts'
 
 const said = (output: string | undefined) => ({ missing: false as const, output })
 
-test('tool versions: missing, failing, too old, fine', () => {
-  const missing = versionFinding('kind', { missing: true }, '0.20.0')
+test('docker\'s version, and istioctl\'s floor for 06 and 07: missing, failing, too old, fine', () => {
+  const missing = versionFinding('docker', { missing: true }, undefined)
   assert.equal(missing.level, 'error')
   assert.equal(missing.detail, 'not on PATH')
-  assert.match(missing.fix ?? '', /install kind 0\.29/)
+  assert.match(missing.fix ?? '', /install Docker/)
   // Present but not answering (a stopped daemon, say) is not "not on PATH".
   const failing = versionFinding('docker', said(undefined), undefined)
   assert.equal(failing.level, 'warn')
   assert.match(failing.detail, /present, but asking its version failed/)
-  assert.equal(versionFinding('kind', said('kind v0.19.0 go1.20'), '0.20.0').level, 'error')
-  assert.equal(versionFinding('kind', said('kind v0.29.0 go1.24'), '0.20.0').level, 'ok')
+  assert.equal(versionFinding('docker', said('Docker version 27.5.1, build 9f9e405'), undefined).detail, '27.5.1')
   const istioctl = versionFinding('istioctl', said('1.26.3'), '1.27.0')
   assert.equal(istioctl.level, 'error')
   assert.match(istioctl.detail, /native sidecars/)
-  assert.equal(versionFinding('helm', said('v3.14.2+g9a7a7e4'), '3.7.0').detail, '3.14.2')
-  assert.match(versionFinding('helm', said('v3.6.3+gd506314'), '3.7.0').detail, /helm repo update/)
+  assert.equal(versionFinding('istioctl', said('client version: 1.28.1'), '1.27.0').level, 'ok')
+})
+
+const asked = (tool: FetchedTool, version: string, extra: Partial<ToolChoice> = {}): ToolChoice => {
+  const parsed = parseVersion(version)!
+  return { tool, mode: 'path', pinned: false, fetched: false, onPath: `/usr/local/bin/${tool}`, binary: `/usr/local/bin/${tool}`, version: parsed, judgement: judge(tool, parsed), ...extra }
+}
+
+test('a tool row says default, supported, newer than tried or too old, and which binary the steps run', () => {
+  const fine = toolFinding(asked('kind', tools.kind.release))
+  assert.deepEqual(fine, { check: 'kind', level: 'ok', detail: `${tools.kind.release}, the default; runs /usr/local/bin/kind` })
+  const supported = toolFinding(asked('helm', '4.1.4'))
+  assert.equal(supported.level, 'ok')
+  assert.equal(supported.detail, `4.1.4, supported (the default is ${tools.helm.release}); runs /usr/local/bin/helm`)
+  const newer = toolFinding(asked('istioctl', '1.31.0'))
+  assert.equal(newer.level, 'warn')
+  assert.equal(newer.detail, '1.31.0 is newer than anything tried (the newest tried is 1.30.3); runs /usr/local/bin/istioctl')
+  assert.match(newer.fix ?? '', /leave TOOLS unset, and the steps fetch and run istioctl 1\.30\.3/)
+  const old = toolFinding(asked('istioctl', '1.28.2'))
+  assert.equal(old.level, 'error')
+  assert.match(old.detail, /^1\.28\.2 is older than 1\.29\.0: Istio 1\.29 is the oldest minor upstream still supports.*supportStatus\.yml/)
+  assert.match(old.fix ?? '', /install istioctl .*; or leave TOOLS unset/)
+  const missing = toolFinding({ tool: 'helm', mode: 'path', pinned: false, fetched: false, problem: new WorkbookError('helm is not on PATH', 'install it') })
+  assert.equal(missing.level, 'error')
+  assert.equal(missing.detail, 'not on PATH (TOOLS=path)')
+  assert.match(missing.fix ?? '', /install Helm .*; or leave TOOLS unset, and the steps fetch and run helm 4\.2\.4/)
+  const unknown = toolFinding({ tool: 'kubectl', mode: 'auto', pinned: false, fetched: false, onPath: '/usr/bin/kubectl', binary: '/usr/bin/kubectl', pathAnswer: 'garbage' })
+  assert.equal(unknown.level, 'warn')
+  assert.match(unknown.detail, /version unknown \("garbage"\); runs \/usr\/bin\/kubectl as it is/)
+})
+
+test('with the tools left to the workbook, a missing or unsupported one is replaced by the pinned release, and the row says so', () => {
+  const pinnedKind = `${process.cwd()}/.cache/bin/kind-${tools.kind.release}-linux-amd64/kind`
+  const base = { tool: 'kind' as const, mode: 'auto' as const, pinned: true, binary: pinnedKind, version: parseVersion(tools.kind.release) }
+  const notThere = toolFinding({ ...base, fetched: true })
+  assert.equal(notThere.level, 'ok')
+  assert.equal(notThere.detail, `not on PATH; runs the pinned ${tools.kind.release}, fetched just now: .cache/bin/kind-${tools.kind.release}-linux-amd64/kind`)
+  const old = toolFinding({ ...base, fetched: false, onPath: '/usr/bin/kind', judgement: judge('kind', [0, 20, 0]) })
+  assert.equal(old.level, 'ok')
+  assert.match(old.detail, new RegExp(`^/usr/bin/kind is 0\\.20\\.0 is older than ${tools.kind.oldest[0]!.replace(/\./g, '\\.')} \\(the pinned node image .*\\); runs the pinned ${tools.kind.release.replace(/\./g, '\\.')}: \\.cache/bin/kind-`))
+  const forced = toolFinding({ ...base, mode: 'pinned', fetched: false })
+  assert.match(forced.detail, /^TOOLS=pinned; runs the pinned /)
+  const broken = toolFinding({ ...base, pinned: false, binary: undefined, fetched: false, problem: new WorkbookError('cannot fetch https://example/kind: ECONNREFUSED', 'check the network') })
+  assert.deepEqual(broken, { check: 'kind', level: 'error', detail: 'cannot fetch https://example/kind: ECONNREFUSED', fix: 'check the network' })
 })
 
 test('kubectl skew beyond one minor version is a warning', () => {
@@ -133,6 +179,6 @@ test('tools are found on PATH, and all missing ones are named at once', () => {
   assert.equal(findOnPath('helm', env), undefined)
   assert.deepEqual(missingTools(['kind', 'helm', 'istioctl'], env), ['helm', 'istioctl'])
   assert.throws(() => requireTools(['kind', 'helm', 'istioctl'], env), (error: Error & { fix?: string }) =>
-    /helm, istioctl are not on PATH/.test(error.message) && /helm: install Helm 3/.test(error.fix ?? '') && /istioctl: install istioctl 1\.27/.test(error.fix ?? ''))
+    /helm, istioctl are not on PATH/.test(error.message) && /helm: install Helm /.test(error.fix ?? '') && /istioctl: install istioctl /.test(error.fix ?? ''))
   assert.doesNotThrow(() => requireTools(['kind'], env))
 })

@@ -1,6 +1,6 @@
 // What chart spire 0.24.0 itself refuses, before Helm creates anything: the values schema
 // of its spire-agent subchart, and the properties its ClusterSPIFFEID template accepts.
-// Helm checks the schema first (helm v3.18.4, pkg/chartutil/values.go ToRenderValues →
+// Helm checks the schema first (helm v3.21.4, pkg/chartutil/values.go ToRenderValues →
 // pkg/chartutil/jsonschema.go ValidateAgainstSchema: each chart and subchart that ships a
 // values.schema.json, against its own part of the values), then renders the templates.
 import { dig, isPlainObject, type Obj } from './model.ts'
@@ -17,25 +17,31 @@ const agentSchema: Array<{ path: string[]; minimum: number }> = [
   { path: ['readinessProbe', 'periodSeconds'], minimum: 1 },
 ]
 
-// gojsonschema's names for JSON types, as its "Invalid type" messages give them.
+// How Helm words a value the schema refuses. Helm 3.20 on and Helm 4 validate with
+// santhosh-tekuri/jsonschema v6 (helm/helm v3.21.4 pkg/chartutil/jsonschema.go, v4.1.4
+// pkg/chart/common/util/jsonschema.go: JSONSchemaValidationError trims its header), one line
+// per error, "- at '/<path>': <what>"; as the real helm 4.1.4 prints them for chart spire
+// 0.24.0: "got string, want integer", "got number, want object" (any number is "number"),
+// "minimum: got 0, want 1". The order of the lines varies from run to run in Helm itself.
 function jsonType(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'array'
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
   return typeof value === 'object' ? 'object' : typeof value
 }
+
+const at = (path: string[]) => `- at '/${path.join('/')}'`
 
 function schemaErrors(agent: unknown): string[] {
   const errors: string[] = []
   if (!isPlainObject(agent)) return []
   for (const parent of ['server', 'healthChecks', 'livenessProbe', 'readinessProbe']) {
-    if (agent[parent] !== undefined && !isPlainObject(agent[parent])) errors.push(`- ${parent}: Invalid type. Expected: object, given: ${jsonType(agent[parent])}`)
+    if (agent[parent] !== undefined && !isPlainObject(agent[parent])) errors.push(`${at([parent])}: got ${jsonType(agent[parent])}, want object`)
   }
   for (const { path, minimum } of agentSchema) {
     const value = dig(agent, ...path)
     if (value === undefined || !isPlainObject(agent[path[0]!])) continue
-    if (jsonType(value) !== 'integer') errors.push(`- ${path.join('.')}: Invalid type. Expected: integer, given: ${jsonType(value)}`)
-    else if ((value as number) < minimum) errors.push(`- ${path.join('.')}: Must be greater than or equal to ${minimum}`)
+    if (!Number.isInteger(value)) errors.push(`${at(path)}: got ${jsonType(value)}, want integer`)
+    else if ((value as number) < minimum) errors.push(`${at(path)}: minimum: got ${value}, want ${minimum}`)
   }
   return errors
 }

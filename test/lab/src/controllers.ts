@@ -500,5 +500,5 @@ export function present(world: World, state: ClusterState, stored: Stored, now =
 }
 
 export function kubeletVersion(state: ClusterState): string {
-  return state.existing?.kubernetesVersion ?? /:(v[\d.]+)/.exec(state.nodeImage)?.[1] ?? 'v1.33.1'
+  return state.existing?.kubernetesVersion ?? /:(v[\d.]+)/.exec(state.nodeImage)?.[1] ?? 'v1.35.0'
 }

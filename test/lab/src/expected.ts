@@ -54,10 +54,12 @@ export const pinned = {
     spireCrds: { name: 'spire-crds', version: '0.5.0', release: 'spire-crds', namespace: 'default' },
     spire: { name: 'spire', version: '0.24.0', release: 'spire', namespace: 'spire' },
   } satisfies Record<string, Chart>,
-  // kubernetes-sigs/kind v0.29.0, pkg/apis/config/defaults/image.go: the node image that
+  // kubernetes-sigs/kind v0.31.0, pkg/apis/config/defaults/image.go: the node image that
   // release was built with, pinned by digest (configuration.md: a digest-pinned image is
-  // guaranteed only with the kind release that built it).
-  nodeImage: 'kindest/node:v1.33.1@sha256:050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f',
+  // guaranteed only with the kind release that built it). Kubernetes 1.35 is the newest both
+  // supported Istio minors support (istio/istio.io data/compatibility/supportStatus.yml:
+  // 1.29 supports 1.31 to 1.35, 1.30 supports 1.32 to 1.36).
+  nodeImage: 'kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f',
   // The MetalLB release Istio's kind helper installs (istio/istio 1.30.3,
   // samples/kind-lb/setupkind.sh: v0.14.9), which configuration.md names; its images from
   // metallb/metallb v0.14.9, config/manifests/metallb-native.yaml.

@@ -1,4 +1,4 @@
-// `helm` 4.1.4, or 3.18.4 with LAB_HELM_VERSION=3: repositories (kept in the state folder,
+// `helm` 4.1.4, or 3.21.4 with LAB_HELM_VERSION=3: repositories (kept in the state folder,
 // not in $HOME), upgrade --install of the two SPIRE charts (recording release, chart version
 // and the merged values), uninstall (which keeps what says `helm.sh/resource-policy: keep`),
 // list, status, get values, version. --wait waits for the workloads to be ready; Helm 3's
@@ -18,9 +18,12 @@ import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { out, runTool } from './tool.ts'
 
 // The two Helms the lab can be, as `helm version` names them (the real 4.1.4 binary prints
-// these; 3.18.4's line has no KubeClientVersion).
+// these). 3.21.4 is the newest Helm 3 (helm/helm tags), one the workbook supports (3.20 on,
+// lib/defaults.ts): its line has no KubeClientVersion (internal/version/version.go); its
+// commit is the tag's; it is built with the newest Go 1.26 of its release day
+// (.github/env GOLANG_VERSION=1.26, setup-go check-latest), whose patch is not known here.
 const helms = {
-  3: { version: 'v3.18.4', commit: 'd80839cf37d860c8aa9a0503fe463278f26cd5e2', go: 'go1.24.4' },
+  3: { version: 'v3.21.4', commit: '813176c51bb5c181dbbd7901298ddcc104cd3417', go: 'go1.26' },
   4: { version: 'v4.1.4', commit: '05fa37973dc9e42b76e1d2883494c87174b6074f', go: 'go1.25.9', kubeClient: 'v1.35' },
 } as const
 
@@ -291,7 +294,7 @@ function waitStrategy(value: string): 'watcher' | 'legacy' | 'hookOnly' {
   throw new ToolExit(1, `Error: invalid argument "${value}" for "--wait" flag: invalid wait input "${value}". Valid inputs are watcher, hookOnly, and legacy`)
 }
 
-// pkg/action/uninstall.go (3.18.4 and 4.1.4 alike): every object of the release is deleted
+// pkg/action/uninstall.go (3.18.4 to 3.21.4 and 4.1.4 alike): every object of the release is deleted
 // except those annotated helm.sh/resource-policy: keep, which are listed ("These resources
 // were kept due to the resource policy:"). What the release did not create itself (a
 // StatefulSet's PVCs, the namespace --create-namespace made) is not the release's to delete.

