@@ -3,7 +3,6 @@
 // a missing tool costs seconds, not minutes; only `docker info`, which runs every Docker
 // CLI plugin first, gets the time it needs (WAIT_DOCKER_INFO_SECONDS).
 import { readFileSync } from 'node:fs'
-import { isAbsolute, relative } from 'node:path'
 import { deadlines, minimumVersions, tools as supported, versions as pinned, type FetchedTool } from './defaults.ts'
 import { say } from './output.ts'
 import { fail, WorkbookError } from './errors.ts'
@@ -11,7 +10,7 @@ import { dockerOnly, kindNetworkName, otherNodeProviders } from './kind.ts'
 import { metallbManifestSource } from './metallb.ts'
 import { metallbPools, parseKindNetwork, type KindNetwork } from './network.ts'
 import { findOnPath, installHints, type Tool } from './tools.ts'
-import { chooseTools, fetchedTools, toolsMode, type ToolChoice } from './toolchain.ts'
+import { chooseTools, fetchedTools, shownPath, toolsMode, type ToolChoice } from './toolchain.ts'
 import { atLeast, parseVersion, show, type Version } from './versions.ts'
 import type { Shell, Tag } from './run.ts'
 import { toolCache, type Workbook } from './step.ts'
@@ -52,18 +51,12 @@ const whyMinimum: Partial<Record<Tool, string>> = {
   istioctl: ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on',
 }
 
-// A path as the user would look for it: relative inside the working folder, else absolute.
-function shown(path: string): string {
-  const inside = relative(process.cwd(), path)
-  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path
-}
-
 // One row per tool: its version and what the workbook makes of it (the default, supported,
 // newer than anything tried, too old), and which binary the steps run (lib/toolchain.ts).
 export function toolFinding(choice: ToolChoice): Finding {
   const { tool, judgement } = choice
   const release = supported[tool].release
-  const runs = choice.binary ? `runs ${shown(choice.binary)}` : ''
+  const runs = choice.binary ? `runs ${shownPath(choice.binary)}` : ''
   const unpinned = `leave TOOLS unset, and the steps fetch and run ${tool} ${release}`
   if (choice.problem) {
     const missing = choice.mode === 'path' && !choice.onPath
@@ -72,7 +65,7 @@ export function toolFinding(choice: ToolChoice): Finding {
   if (choice.pinned) {
     const yours = choice.mode === 'pinned' ? 'TOOLS=pinned'
       : !choice.onPath ? 'not on PATH'
-      : `${shown(choice.onPath)} is ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
+      : `${shownPath(choice.onPath)} is ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
     return { check: tool, level: 'ok', detail: `${yours}; ${runs.replace('runs ', `runs the pinned ${release}${choice.fetched ? ', fetched just now' : ''}: `)}` }
   }
   if (!judgement) {

@@ -19,6 +19,7 @@ export interface Pinned {
   label?: string     // the cluster the output line is about, if any
   fix?: string       // what to tell the user when the digest differs
   expected?: string  // where the expected digest comes from, as the messages say it (default "pinned")
+  shownAs?: string   // where the file ends up, as the progress line names it (default `to`)
 }
 
 export function isSha256(text: string): boolean {
@@ -113,7 +114,7 @@ export async function download(pinned: Pinned, timeoutMs = 300_000): Promise<voi
         pinned.fix ?? 'check the URL and the expected sha256; if the file changed upstream, find out why before trusting it')
     }
     renameSync(partial, pinned.to)
-    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as ${expected}) to ${relative(process.cwd(), pinned.to) || pinned.to}`)
+    ok(pinned.label, `fetched ${url.href} (${size(received)}, sha256 ${actual.slice(0, 12)}… as ${expected}) to ${pinned.shownAs ?? (relative(process.cwd(), pinned.to) || pinned.to)}`)
   } finally {
     done()
     rmSync(partial, { force: true })

@@ -7,7 +7,7 @@
 // it is unpacked; nothing unverified is left behind, and a half-fetched file is never kept.
 // The chosen folders go first on the step's PATH, so every command still reads `kubectl ...`.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { basename, delimiter, dirname, join, relative } from 'node:path'
+import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path'
 import { tools, type FetchedTool } from './defaults.ts'
 import { checkUrl, download, fetchText, isSha256 } from './download.ts'
 import { fail, WorkbookError } from './errors.ts'
@@ -98,6 +98,12 @@ export function pinnedBinary(cacheDir: string, tool: FetchedTool, platform: Plat
   return join(cacheDir, `${tool}-${version}-${platform.os}-${platform.arch}`, tool)
 }
 
+// A path as the user would look for it: relative inside the working folder, else absolute.
+export function shownPath(path: string): string {
+  const inside = relative(process.cwd(), path)
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path
+}
+
 function isExecutable(file: string): boolean {
   try {
     return statSync(file).isFile() && (statSync(file).mode & 0o111) !== 0
@@ -133,6 +139,7 @@ export async function fetchPinned(tool: FetchedTool, options: { cacheDir: string
       sha256,
       to: downloaded,
       expected: 'published',
+      shownAs: shownPath(dirname(binary)),
       fix: `nothing was installed or run; ${site.project} publishes that checksum beside the file (${basename(file.checksumUrl)}): try again (a download cut short or changed on the way looks like this)${options.env?.[site.env] ? `, and check the mirror ${site.env} names` : ''}, or install ${tool} ${release} yourself and run with TOOLS=path`,
     })
     const staged = join(work, 'staged')
@@ -163,12 +170,13 @@ export async function fetchPinned(tool: FetchedTool, options: { cacheDir: string
   }
 }
 
-// What a tool says its version is (no network, no cluster), or undefined.
-const versionCommands: Record<FetchedTool, (sh: Tag) => Promise<{ stdout: string; exitCode: number }>> = {
-  kind: (sh) => sh`kind version`,
-  kubectl: (sh) => sh`kubectl version --client -o json`,
-  helm: (sh) => sh`helm version --short`,
-  istioctl: (sh) => sh`istioctl version --remote=false --short`,
+// What a tool says its version is (no network, no cluster). The binary found on PATH is
+// asked by its path, so the answer is that binary's.
+const versionCommands: Record<FetchedTool, (sh: Tag, binary: string) => Promise<{ stdout: string; exitCode: number }>> = {
+  kind: (sh, binary) => sh`${binary} version`,
+  kubectl: (sh, binary) => sh`${binary} version --client -o json`,
+  helm: (sh, binary) => sh`${binary} version --short`,
+  istioctl: (sh, binary) => sh`${binary} version --remote=false --short`,
 }
 
 export function readToolVersion(tool: FetchedTool, stdout: string): Version | undefined {
@@ -205,7 +213,7 @@ async function choose(tool: FetchedTool, options: ChooseOptions): Promise<ToolCh
   const env = options.env ?? process.env
   const choice: ToolChoice = { tool, mode: options.mode, pinned: false, fetched: false, onPath: options.mode === 'pinned' ? undefined : findOnPath(tool, env) }
   if (choice.onPath) {
-    const asked = await versionCommands[tool](options.$({ nothrow: true, quiet: true, timeout: '5s' }))
+    const asked = await versionCommands[tool](options.$({ nothrow: true, quiet: true, timeout: '5s' }), choice.onPath)
     choice.pathAnswer = asked.exitCode === 0 ? asked.stdout : undefined
     const version = asked.exitCode === 0 ? readToolVersion(tool, asked.stdout) : undefined
     if (version) {
@@ -225,7 +233,7 @@ async function choose(tool: FetchedTool, options: ChooseOptions): Promise<ToolCh
       : !choice.onPath ? `${tool} is not on PATH`
       : `${tool} on PATH is ${choice.judgement!.text}`
     const cached = pinnedBinary(options.cacheDir, tool, platform)
-    if (!isExecutable(cached)) note(undefined, `${why}: fetching ${tool} ${tools[tool].release} for ${platform.os}/${platform.arch} into ${relative(process.cwd(), dirname(cached)) || dirname(cached)} (once)`)
+    if (!isExecutable(cached)) note(undefined, `${why}: fetching ${tool} ${tools[tool].release} for ${platform.os}/${platform.arch} into ${shownPath(dirname(cached))} (once)`)
     const { binary, fetched } = await fetchPinned(tool, { cacheDir: options.cacheDir, platform, env })
     Object.assign(choice, { binary, fetched, pinned: true, version: requireVersion(tools[tool].release) })
   } catch (error) {
