@@ -65,7 +65,7 @@ export function toolFinding(choice: ToolChoice): Finding {
   if (choice.pinned) {
     const yours = choice.mode === 'pinned' ? 'TOOLS=pinned'
       : !choice.onPath ? 'not on PATH'
-      : `${shownPath(choice.onPath)} is ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
+      : `${shownPath(choice.onPath)}: ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
     return { check: tool, level: 'ok', detail: `${yours}; ${runs.replace('runs ', `runs the pinned ${release}${choice.fetched ? ', fetched just now' : ''}: `)}` }
   }
   if (!judgement) {

@@ -231,7 +231,7 @@ async function choose(tool: FetchedTool, options: ChooseOptions): Promise<ToolCh
     const platform = currentPlatform()
     const why = options.mode === 'pinned' ? 'TOOLS=pinned'
       : !choice.onPath ? `${tool} is not on PATH`
-      : `${tool} on PATH is ${choice.judgement!.text}`
+      : `${tool} on PATH: ${choice.judgement!.text}`
     const cached = pinnedBinary(options.cacheDir, tool, platform)
     if (!isExecutable(cached)) note(undefined, `${why}: fetching ${tool} ${tools[tool].release} for ${platform.os}/${platform.arch} into ${shownPath(dirname(cached))} (once)`)
     const { binary, fetched } = await fetchPinned(tool, { cacheDir: options.cacheDir, platform, env })

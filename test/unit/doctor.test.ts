@@ -65,7 +65,7 @@ test('with the tools left to the workbook, a missing or unsupported one is repla
   assert.equal(notThere.detail, `not on PATH; runs the pinned ${tools.kind.release}, fetched just now: .cache/bin/kind-${tools.kind.release}-linux-amd64/kind`)
   const old = toolFinding({ ...base, fetched: false, onPath: '/usr/bin/kind', judgement: judge('kind', [0, 20, 0]) })
   assert.equal(old.level, 'ok')
-  assert.match(old.detail, new RegExp(`^/usr/bin/kind is 0\\.20\\.0 is older than ${tools.kind.oldest[0]!.replace(/\./g, '\\.')} \\(the pinned node image .*\\); runs the pinned ${tools.kind.release.replace(/\./g, '\\.')}: \\.cache/bin/kind-`))
+  assert.match(old.detail, new RegExp(`^/usr/bin/kind: 0\\.20\\.0 is older than ${tools.kind.oldest[0]!.replace(/\./g, '\\.')} \\(the pinned node image .*\\); runs the pinned ${tools.kind.release.replace(/\./g, '\\.')}: \\.cache/bin/kind-`))
   const forced = toolFinding({ ...base, mode: 'pinned', fetched: false })
   assert.match(forced.detail, /^TOOLS=pinned; runs the pinned /)
   const broken = toolFinding({ ...base, pinned: false, binary: undefined, fetched: false, problem: new WorkbookError('cannot fetch https://example/kind: ECONNREFUSED', 'check the network') })
