@@ -40,13 +40,15 @@ describe('faults', { concurrency: 2 }, () => {
     await recovers(ws)
   })
 
-  test('a tool missing from PATH: the doctor names it and how to install it; then a rerun succeeds', async () => {
+  // With TOOLS unset a missing tool is fetched (test/e2e/tools.test.ts); TOOLS=path runs
+  // only what is on PATH.
+  test('a tool missing from PATH with TOOLS=path: the doctor names it and how to install it; then a rerun succeeds', async () => {
     const ws = workspace()
-    const run = await ws.make('demo', { env: { PATH: ws.pathWithout('helm') } })
+    const run = await ws.make('demo', { env: { PATH: ws.pathWithout('helm'), TOOLS: 'path' } })
     assert.notEqual(run.code, 0)
     assert.equal(stoppedIn(run), '00-preflight', tail(run))
-    assert.match(run.output, /helm\s+ERROR\s+not on PATH/)
-    assert.match(run.output, /install Helm 3/)
+    assert.match(run.output, /helm\s+ERROR\s+not on PATH \(TOOLS=path\)/)
+    assert.match(run.output, /install Helm 3\.20\.0 or newer, or 4\.1\.0 or newer/)
     assert.match(run.stderr, /problem.* to fix first: .*helm/)
     // The doctor stopped the demo before any step made anything.
     assert.deepEqual(ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create'), [], 'a cluster was created')

@@ -1,6 +1,7 @@
 // The supported ranges of lib/defaults.ts, judged as the doctor and the steps judge them.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { tools } from '../../lib/defaults.ts'
 import { judge, usable } from '../../lib/support.ts'
 import { parseVersion } from '../../lib/versions.ts'
@@ -49,4 +50,21 @@ test('kind before the release of the node image is too old; kubectl follows the 
 
 test('only the default and the fine are used as they are', () => {
   assert.deepEqual((['default', 'fine', 'newer than tried', 'too old'] as const).map((v) => usable({ verdict: v, text: '' })), [true, true, false, false])
+})
+
+// The supported-versions tables of the README and step 00's page say what lib/defaults.ts says.
+test('the README and docs/00 tables name each tool\'s default and its oldest supported minor', () => {
+  const root = new URL('../../', import.meta.url)
+  const minor = (v: string) => v.split('.').slice(0, 2).join('.')
+  for (const file of ['README.md', 'docs/00-preflight.md']) {
+    const text = readFileSync(new URL(file, root), 'utf8')
+    const section = text.slice(text.indexOf('## Supported versions'))
+    const names = { kind: 'kind', kubectl: 'kubectl', helm: 'Helm', istioctl: 'istioctl' } as const
+    for (const [tool, support] of Object.entries(tools)) {
+      const row = section.split('\n').find((line) => line.startsWith(`| ${names[tool as keyof typeof names]} |`))
+      assert.ok(row, `${file}: no row for ${tool}`)
+      assert.ok(row.includes(`| ${support.release}`), `${file}: ${tool}'s default ${support.release}: ${row}`)
+      for (const oldest of support.oldest) assert.ok(row.includes(`${minor(oldest)} `), `${file}: ${tool}'s oldest ${minor(oldest)}: ${row}`)
+    }
+  }
 })
