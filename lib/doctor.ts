@@ -56,7 +56,7 @@ const whyMinimum: Partial<Record<Tool, string>> = {
 export function toolFinding(choice: ToolChoice): Finding {
   const { tool, judgement } = choice
   const release = supported[tool].release
-  const runs = choice.binary ? `runs ${shownPath(choice.binary)}` : ''
+  const runs = `runs ${choice.binary ? shownPath(choice.binary) : 'nothing'}`
   const unpinned = `leave TOOLS unset, and the steps fetch and run ${tool} ${release}`
   if (choice.problem) {
     const missing = choice.mode === 'path' && !choice.onPath
@@ -66,7 +66,8 @@ export function toolFinding(choice: ToolChoice): Finding {
     const yours = choice.mode === 'pinned' ? 'TOOLS=pinned'
       : !choice.onPath ? 'not on PATH'
       : `${shownPath(choice.onPath)}: ${judgement!.text}${judgement!.why ? ` (${judgement!.why})` : ''}`
-    return { check: tool, level: 'ok', detail: `${yours}; ${runs.replace('runs ', `runs the pinned ${release}${choice.fetched ? ', fetched just now' : ''}: `)}` }
+    const fetched = choice.fetched ? ', fetched just now' : ''
+    return { check: tool, level: 'ok', detail: `${yours}; runs the pinned ${release}${fetched}: ${shownPath(choice.binary!)}` }
   }
   if (!judgement) {
     const said = choice.pathAnswer === undefined ? 'asking its version failed or took over 5s' : `version unknown ("${choice.pathAnswer.trim().slice(0, 60)}")`

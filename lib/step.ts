@@ -22,7 +22,8 @@ export const root = fileURLToPath(new URL('..', import.meta.url))
 export const toolCache = join(root, '.cache', 'bin')
 
 export interface StepOptions {
-  // checked on PATH at the start (not in a dry run); a function when it depends on the provider
+  // the tools it runs (not in a dry run): docker must be on PATH; kind, kubectl, helm and
+  // istioctl are chosen by TOOLS (lib/toolchain.ts). A function when it depends on the provider.
   tools?: Tool[] | ((provider: Choices['provider']) => Tool[])
   contexts?: boolean        // both contexts must exist already (default true)
   switches?: string[]       // flags of this script alone, such as print-env
