@@ -3,6 +3,7 @@
 import type { Cluster } from './clusters.ts'
 import { parseTable, type Row } from './table.ts'
 import { fail, WorkbookError } from './errors.ts'
+import { parseVersion, type Version } from './versions.ts'
 import { probeTimeout, waitFor } from './wait.ts'
 
 const remoteClusterColumns = ['NAME', 'SECRET', 'STATUS', 'ISTIOD'] as const
@@ -101,4 +102,11 @@ export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): P
 // "sidecar,spire": the default sidecar plus the patch that mounts SPIRE's socket.
 export function injectionTemplatesPatch(templates: string): string {
   return JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': templates } } } } })
+}
+
+// `istioctl version` (short, the default): the line "control plane version: 1.28.0" names
+// the release of the istiod that runs, which decides some behaviour (see step 14).
+export function controlPlaneRelease(text: string): Version | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('control plane version:'))
+  return line ? parseVersion(line.slice('control plane version:'.length)) : undefined
 }

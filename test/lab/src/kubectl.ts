@@ -995,8 +995,11 @@ async function logs(p: Parsed): Promise<number> {
   // containers' logs are not kept.
   const container = flag(p, 'container') ?? pod.obj.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.obj.spec.containers[0].name
   const image = String(pod.obj.spec.containers.find((c: Obj) => c.name === container)?.image ?? '')
-  if (image.includes('spire-server')) out(spireServerLog(world, state, pod).join('\n'))
-  else if (image.includes('spire-controller-manager')) out(controllerManagerLog(pod).join('\n'))
+  // --tail=N: the last N lines (-1, the default, all of them).
+  const tail = Number(flag(p, 'tail') ?? -1)
+  const last = (lines: string[]) => (tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines).join('\n')
+  if (image.includes('spire-server')) out(last(spireServerLog(world, state, pod)))
+  else if (image.includes('spire-controller-manager')) out(last(controllerManagerLog(pod)))
   else out(`time="${new Date(pod.meta.created).toISOString()}" level=info msg="started" pod=${pod.obj.metadata.name} (the lab keeps no further logs)`)
   return 0
 }

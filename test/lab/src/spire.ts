@@ -123,7 +123,7 @@ export function spireObjects(release: Release): Obj[] {
       ...(federation ? [{ name: 'federation', port: Number(dig(server, 'federation', 'bundleEndpoint', 'port') ?? 8443), targetPort: 'federation' }] : []),
     ], String(dig(server, 'service', 'type') ?? 'ClusterIP'), labels('server')))
     if (dig(server, 'controllerManager', 'enabled') !== false) {
-      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${className(release)}\nwatchClassless: ${dig(server, 'controllerManager', 'watchClassless') === true}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
+      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${JSON.stringify(className(release))}\nwatchClassless: ${dig(server, 'controllerManager', 'watchClassless') === true}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
       // controller-manager-webhook.yaml: ClusterFederatedTrustDomains are validated by the
       // controller manager (vclusterfederatedtrustdomain.kb.io) on create and update.
       if (dig(server, 'controllerManager', 'validatingWebhookConfiguration', 'enabled') !== false) {
