@@ -115,6 +115,7 @@ export async function experiment(name: string, title: string, options: { tools?:
   const templates = join(own, 'templates')
   if (!repair) rmSync(join(root, own), { recursive: true, force: true })
   const shown = (file: string) => relative(process.cwd(), join(root, file)) || file
+  const edited: Array<{ source: string; copy: string }> = []
   // Steps run with this same Node, whatever `node` is on PATH.
   process.env.PATH = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`
 
@@ -129,6 +130,7 @@ export async function experiment(name: string, title: string, options: { tools?:
       const target = join(root, templates, file)
       mkdirSync(dirname(target), { recursive: true })
       writeFileSync(target, text)
+      edited.push({ source, copy: target })
       say(`edited copy of templates/${file}: ${shown(join(templates, file))}`)
       return target
     },
@@ -187,7 +189,12 @@ export async function experiment(name: string, title: string, options: { tools?:
   function showRenderedChange(before: string, rendered: string): void {
     const previous = files(join(root, before))
     if (previous.length === 0) {
-      say(`(no earlier ${rendered}/ to compare with: it is made by the step, run make demo first to see the change there)`)
+      // Nothing rendered before (the demo ran from another checkout, or out/ was removed):
+      // the templates' change, then.
+      say(`(no earlier ${rendered}/ to compare with; the change to the template:)`)
+      for (const { source, copy } of edited) {
+        say(colour(unifiedDiff(readFileSync(source, 'utf8'), readFileSync(copy, 'utf8'), relative(process.cwd(), source), relative(process.cwd(), copy))))
+      }
       return
     }
     for (const file of files(join(root, rendered))) {

@@ -95,7 +95,7 @@ export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): P
     const missing = typeof rows === 'string' ? [] : missingGatewaySecrets(rows, west.trustDomain, trusted)
     seen = typeof rows === 'string' ? rows : `missing ${missing.join(', ')}`
     return typeof rows !== 'string' && missing.length === 0 ? result.stdout : undefined
-  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05) and the gateway's template (make 07)`, () => seen)
+  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05), SPIRE's federatesWith and the agents' SDS names (make 04: defaultBundleName must not be ROOTCA) and the gateway's template (make 07)`, () => seen)
 }
 
 // The walkthrough's merge patch that picks a deployment's injection templates, e.g.

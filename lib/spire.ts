@@ -122,7 +122,7 @@ export async function waitForBundleEndpoint(cluster: Cluster, url: string, curre
     else if (!sameKeys(served, current)) seen = `it serves other keys than ${other}'s SPIRE server shows (is ${url} ${other}'s?)`
     else return true
     return undefined
-  }, `${cluster.name}'s SPIRE server refreshes ${other}'s bundle from there. Check from ${cluster.name} that ${other} announces the address (with kind: MetalLB's L2Advertisement, ` +
+  }, `${cluster.name}'s SPIRE server refreshes ${other}'s bundle from there. Check that the URL's port is the one the Service spire-server in ${other} serves it on (federation, 8443: kubectl --context=${cluster.other.context} get svc spire-server -n spire), from ${cluster.name} that ${other} announces the address (with kind: MetalLB's L2Advertisement, ` +
     `kubectl --context=${cluster.other.context} get l2advertisements -n metallb-system) or that its host name resolves (clouds), and that spire-server-0 in ${other} runs; ` +
     'see docs/troubleshooting.md#a-bundle-endpoint-that-does-not-answer', () => seen)
 }
