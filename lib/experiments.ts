@@ -71,6 +71,7 @@ export function listExperiments(dir = join(root, experimentsDir)): Array<{ name:
 export function editedTemplate(text: string, where: string, edit: (template: TemplateEdit) => void): string {
   const doc = parseDocument(text)
   if (doc.errors.length > 0) fail(`${where} is not valid YAML: ${doc.errors[0]!.message}`)
+  const untouched = doc.toString({ lineWidth: 0 })
   const at = (path: string) => path.split('.')
   const need = (path: string) => {
     if (!doc.hasIn(at(path))) fail(`${where} has no ${path}: this experiment changes it`, 'put the template back as the workbook has it (git checkout templates/), or change the setting by hand')
@@ -93,7 +94,7 @@ export function editedTemplate(text: string, where: string, edit: (template: Tem
     },
   })
   const changed = doc.toString({ lineWidth: 0 })
-  if (changed === text) fail(`${where}: the experiment's change changes nothing`, 'is the template already edited this way?')
+  if (changed === untouched) fail(`${where}: the experiment's change changes nothing`, 'is the template already edited this way?')
   return changed
 }
 
@@ -157,7 +158,7 @@ export async function experiment(name: string, title: string, options: { tools?:
       const because = run.because ? `: ${run.because}` : ''
       if (outcome !== expected) {
         fail(`step ${id} ${outcome === 'passes' ? 'passed' : 'failed'}, and the experiment expected it to ${expected === 'passes' ? 'pass' : 'fail'}${because}`,
-          `is the demo finished (make demo) and ${name} as the experiment left it? See ${page(name)}; the step's log is ${paths.logs}/${id}.log`)
+          `is the demo finished (make demo), and no other experiment left in place (make experiment NAME=<it> REPAIR=1)? See ${page(name)}; the step's log is ${paths.logs}/${id}.log`)
       }
       const missing = (run.shows ?? []).filter((pattern) => !pattern.test(output))
       if (missing.length > 0) fail(`step ${id} ${outcome === 'passes' ? 'passed' : 'failed'} as expected, but its output does not show ${missing.map(String).join(', ')}`, `see ${page(name)} and ${paths.logs}/${id}.log`)
@@ -197,10 +198,13 @@ export async function experiment(name: string, title: string, options: { tools?:
       }
       return
     }
+    let changed = 0
     for (const file of files(join(root, rendered))) {
       const was = previous.includes(file) ? readFileSync(join(root, before, file), 'utf8') : ''
       const diff = unifiedDiff(was, readFileSync(join(root, rendered, file), 'utf8'), shown(join(before, file)), shown(join(rendered, file)))
       if (diff) say(colour(diff))
+      if (diff) changed++
     }
+    if (changed === 0) say(`(${rendered}/ is as the run before left it: the change was in place already)`)
   }
 }

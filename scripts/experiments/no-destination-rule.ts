@@ -17,7 +17,7 @@ if (ex.repair) {
   ex.done('The rule is back, and both versions answer.')
 } else {
   ex.section('The change: delete the DestinationRule step 14 applied')
-  await east.$`kubectl --context=${east.context} delete destinationrule allow-federated-trust-domain -n default`
+  await east.$`kubectl --context=${east.context} delete destinationrule allow-federated-trust-domain -n default --ignore-not-found`
 
   ex.section('What shows it')
   // What east's istiod expects from west's endpoints depends on its release.

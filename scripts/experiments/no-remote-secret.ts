@@ -14,7 +14,7 @@ if (ex.repair) {
   ex.done('East watches west again, and both versions answer.')
 } else {
   ex.section('The change: delete the remote secret step 08 applied in east (its token is never shown)')
-  await east.$`kubectl --context=${east.context} delete secret istio-remote-secret-${west.name} -n istio-system`
+  await east.$`kubectl --context=${east.context} delete secret istio-remote-secret-${west.name} -n istio-system --ignore-not-found`
 
   ex.section('What shows it')
   const clusters = await east.$({ show: true })`istioctl --context=${east.context} remote-clusters`

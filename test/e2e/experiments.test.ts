@@ -90,6 +90,12 @@ describe('experiments on a finished demo', { concurrency: 2 }, () => {
     const unknown = await base.make('experiment', { args: ['NAME=no-such-thing'] })
     assert.notEqual(unknown.code, 0)
     assert.match(unknown.stderr, /there is no experiment "no-such-thing"; make experiments lists them/)
+    // A dry run cannot show a symptom: refused before anything is changed or run.
+    const calls = base.invocations().length
+    const dry = await base.make('experiment', { args: ['NAME=no-remote-secret'], env: { DRY_RUN: '1' } })
+    assert.notEqual(dry.code, 0)
+    assert.match(dry.stderr, /an experiment changes a running demo: a dry run cannot show what it breaks/)
+    assert.equal(base.invocations().length, calls, 'a tool ran')
   })
 
   const runs: Array<{ name: string; istio: '1.30' | '1.28' }> = [...experiments.map((name) => ({ name, istio: '1.30' as const })), { name: 'no-destination-rule', istio: '1.28' }]
