@@ -42,5 +42,5 @@ if (ex.repair) {
     'The server\'s polls (every 75 s: the 5m refresh hint over 4):',
     `  kubectl --context=${east.context} logs -n spire spire-server-0 -c spire-server | grep 'Error updating bundle'`,
   ])
-  ex.done('It keeps working today on the bundle given at the start; when west\'s CA rotates (caTTL 24h: a new one from hour 20), calls to v2 fail.')
+  ex.done(`It keeps working today on the bundle given at the start; when ${west.name}'s CA rotates (caTTL 24h: a new one from hour 20), calls to v2 fail.`)
 }

@@ -37,5 +37,5 @@ if (ex.repair) {
     'Its secrets: no TRUST DOMAIN column when a root names none (istiod\'s).',
     `  istioctl --context=${west.context} proxy-config secret deploy/istio-eastwestgateway -n istio-system`,
   ])
-  ex.done('The gateway\'s own certificate plays no part in passthrough; it is step 09\'s window on what west\'s SPIRE-backed proxies hold.')
+  ex.done(`The gateway's own certificate plays no part in passthrough; it is step 09's window on what ${west.name}'s SPIRE-backed proxies hold.`)
 }

@@ -11,7 +11,7 @@ if (ex.repair) {
   ex.section('Put back: step 08 makes the remote secret again')
   await ex.step('08-remote-secret')
   await ex.step('15-send-requests')
-  ex.done('East watches west again, and both versions answer.')
+  ex.done(`${east.name} watches ${west.name} again, and both versions answer.`)
 } else {
   ex.section('The change: delete the remote secret step 08 applied in east (its token is never shown)')
   await east.$`kubectl --context=${east.context} delete secret istio-remote-secret-${west.name} -n istio-system --ignore-not-found`
@@ -35,5 +35,5 @@ if (ex.repair) {
     'The remote secrets it reads them from (the label istio/multiCluster=true):',
     `  kubectl --context=${east.context} get secrets -n istio-system -l istio/multiCluster=true`,
   ])
-  ex.done('Federation and the gateway are fine; east just does not know where v2 is.')
+  ex.done(`Federation and the gateway are fine; ${east.name} just does not know where v2 is.`)
 }
