@@ -629,16 +629,6 @@ export function spireServerCommand(state: ClusterState, args: string[], stdin = 
     data.federatedBundles[domain] = { bundle: JSON.parse(stdin), at: now }
     return { stdout: 'bundle set.\n', stderr: '', code: 0 }
   }
-  if (command === 'federation' && sub === 'list') {
-    const relationships = Object.entries(data?.relationships ?? {}).filter(([, r]) => now >= r.at).sort(([x], [y]) => x.localeCompare(y))
-    const lines = [`Found ${relationships.length} federation relationship${relationships.length === 1 ? '' : 's'}`, '']
-    for (const [domain, r] of relationships) {
-      lines.push(`Trust domain              : ${domain}`, `Bundle endpoint URL       : ${r.url}`, `Bundle endpoint profile   : ${r.profile}`)
-      if (r.endpointSPIFFEID) lines.push(`Endpoint SPIFFE ID        : ${r.endpointSPIFFEID}`)
-      lines.push('')
-    }
-    return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 }
-  }
   if (command === 'federation' && sub === 'refresh') {
     // cmd/spire-server/cli/federation/refresh.go: the server's bundle client fetches the
     // trust domain's bundle now (RefreshBundleFor), and the error comes back through the
@@ -653,6 +643,16 @@ export function spireServerCommand(state: ClusterState, args: string[], stdin = 
     const error = world ? refreshError(world, state, relationship) : undefined
     if (error) return { stdout: '', stderr: `Error: failed to refresh bundle: rpc error: code = Internal desc = failed to refresh bundle: failed to fetch federated bundle from endpoint: ${error}\n`, code: 1 }
     return { stdout: 'Bundle refreshed\n', stderr: '', code: 0 }
+  }
+  if (command === 'federation' && sub === 'list') {
+    const relationships = Object.entries(data?.relationships ?? {}).filter(([, r]) => now >= r.at).sort(([x], [y]) => x.localeCompare(y))
+    const lines = [`Found ${relationships.length} federation relationship${relationships.length === 1 ? '' : 's'}`, '']
+    for (const [domain, r] of relationships) {
+      lines.push(`Trust domain              : ${domain}`, `Bundle endpoint URL       : ${r.url}`, `Bundle endpoint profile   : ${r.profile}`)
+      if (r.endpointSPIFFEID) lines.push(`Endpoint SPIFFE ID        : ${r.endpointSPIFFEID}`)
+      lines.push('')
+    }
+    return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 }
   }
   if (command === 'entry' && sub === 'show') {
     return { stdout: 'Found 0 entries\n', stderr: '', code: 0 }
