@@ -29,7 +29,7 @@ DEPS := deps
 # `make 05 ARGS=--dry-run` passes flags to the script; `make clean YES=1` confirms.
 ARGS ?=
 
-.PHONY: deps help demo clean test unit typecheck e2e doctor bench pins $(STEPS) 99-cleanup
+.PHONY: deps help demo clean test unit typecheck e2e doctor bench pins experiments experiment $(STEPS) 99-cleanup
 
 help:
 	@echo "Istio multi-cluster mesh with federated SPIRE servers, one step at a time."
@@ -47,6 +47,7 @@ help:
 	@echo "  make e2e             the end-to-end tests alone"
 	@echo "  make bench           how close make demo comes to its critical path"
 	@echo "  make pins            the tool versions the real-cluster workflow runs"
+	@echo "  make experiments     change one setting of the finished demo and see what breaks: the list"
 	@echo
 	@echo "Read along: docs/README.md"
 
@@ -92,6 +93,23 @@ test: typecheck
 
 bench: $(DEPS)
 	@$(NODE) test/bench/bench.ts
+
+# Experiments on a finished demo: `make experiments` lists them (each one's title, the second
+# argument of its experiment() call, cut out as make help does); `make experiment NAME=...`
+# changes one setting and shows what breaks, REPAIR=1 puts it back.
+experiments:
+	@echo "Each changes one setting of the finished demo (make demo) and shows what breaks:"
+	@for f in scripts/experiments/*.ts; do n=$${f##*/}; \
+	  printf '  %-32s %s\n' "$${n%.ts}" \
+	    "$$(sed -n "/await experiment(/{s/\\\\'/@Q@/g;s/.*await experiment('[^']*', '\([^']*\)'.*/\1/;s/@Q@/'/g;p;q;}" $$f)"; \
+	done
+	@echo "make experiment NAME=<name> to run one, with REPAIR=1 to put it back. Pages: docs/experiments/"
+
+experiment: $(DEPS)
+	@[ -n "$(NAME)" ] || { echo "make experiment needs NAME=<name>; make experiments lists them" >&2; exit 1; }
+	@[ -f "scripts/experiments/$(NAME).ts" ] || { echo "there is no experiment \"$(NAME)\"; make experiments lists them" >&2; exit 1; }
+	@$(NODE) scripts/experiments/$(NAME).ts $(if $(REPAIR),--repair) $(ARGS)
+
 
 # The versions the real-cluster workflow runs (lib/defaults.ts), as NAME=value lines;
 # ARGS=--matrix lists its combinations, ARGS=--entry=NAME gives one (lib/pins.ts).

@@ -135,4 +135,5 @@ export const paths = {
   logs: 'out/logs',
   rendered: 'out/rendered',
   dryRun: 'out/dry-run',
+  experiments: 'out/experiments',  // an experiment's edited templates and the rendered files before it
 } as const

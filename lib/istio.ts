@@ -3,6 +3,7 @@
 import type { Cluster } from './clusters.ts'
 import { parseTable, type Row } from './table.ts'
 import { fail, WorkbookError } from './errors.ts'
+import { parseVersion, type Version } from './versions.ts'
 import { probeTimeout, waitFor } from './wait.ts'
 
 const remoteClusterColumns = ['NAME', 'SECRET', 'STATUS', 'ISTIOD'] as const
@@ -94,11 +95,18 @@ export async function waitForGatewaySecrets(west: Cluster, trusted: string[]): P
     const missing = typeof rows === 'string' ? [] : missingGatewaySecrets(rows, west.trustDomain, trusted)
     seen = typeof rows === 'string' ? rows : `missing ${missing.join(', ')}`
     return typeof rows !== 'string' && missing.length === 0 ? result.stdout : undefined
-  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05) and the gateway's template (make 07)`, () => seen)
+  }, `the gateway holds what every SPIRE-backed proxy in ${west.name} holds, and without the other trust domain's roots they cannot verify its calls; check federation (make 05), SPIRE's federatesWith and the agents' SDS names (make 04: defaultBundleName must not be ROOTCA) and the gateway's template (make 07)`, () => seen)
 }
 
 // The walkthrough's merge patch that picks a deployment's injection templates, e.g.
 // "sidecar,spire": the default sidecar plus the patch that mounts SPIRE's socket.
 export function injectionTemplatesPatch(templates: string): string {
   return JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': templates } } } } })
+}
+
+// `istioctl version` (short, the default): the line "control plane version: 1.28.0" names
+// the release of the istiod that runs, which decides some behaviour (see step 14).
+export function controlPlaneRelease(text: string): Version | undefined {
+  const line = text.split('\n').find((l) => l.startsWith('control plane version:'))
+  return line ? parseVersion(line.slice('control plane version:'.length)) : undefined
 }

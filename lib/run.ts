@@ -19,6 +19,8 @@ export interface RunOptions {
   fix?: string            // what to tell the user if the command fails
   timeout?: string        // give up after this long (zx duration, e.g. "5s")
   name?: string           // a dry run writes `input` to out/dry-run/<step>/<cluster>-<name>.yaml
+  env?: Record<string, string>  // set for this command, and shown before it (VAR=value command)
+  show?: boolean          // its own output is shown as it comes (a step run by an experiment); still logged
 }
 
 export interface Result {
@@ -82,8 +84,13 @@ function lastLines(text: string, count: number): string {
   return text.trim().split('\n').slice(-count).join('\n')
 }
 
+// The variables a command is given, as a shell line would set them: A=1 B='x y'.
+export function envPrefix(env: Record<string, string> | undefined): string {
+  return Object.entries(env ?? {}).map(([name, value]) => `${name}=${displayQuote(value)} `).join('')
+}
+
 async function execute(label: string | undefined, options: RunOptions, pieces: TemplateStringsArray, args: unknown[]): Promise<Result> {
-  const line = commandLine(pieces, args)
+  const line = envPrefix(options.env) + commandLine(pieces, args)
   const prefix = label ? `[${label}] ` : ''
   if (!options.quiet) say(`${tag(label)}${dim('$')} ${line}${options.input !== undefined && !options.secret ? dim('  (manifest on stdin)') : ''}`)
   if (dryRun) {
@@ -96,11 +103,14 @@ async function execute(label: string | undefined, options: RunOptions, pieces: T
     if (options.standIn !== undefined && !options.quiet) say(`${tag(label)}${dim(`  ↳ dry run, stand-in value: ${oneLine(standIn)}`)}`)
     return { stdout: standIn, stderr: '', exitCode: 0, standIn: true }
   }
-  const done = busy(label, line.length > 70 ? line.slice(0, 67) + '...' : line)
+  // A command whose output is shown draws its own progress: no spinner over it.
+  const done = options.show ? () => {} : busy(label, line.length > 70 ? line.slice(0, 67) + '...' : line)
   const started = Date.now()
   let output: ProcessOutput
   try {
-    output = await $({ quiet: true, nothrow: true, input: options.input, timeout: options.timeout as never })(pieces, ...(args as never[]))
+    const env = options.env ? { ...process.env, ...options.env } : undefined
+    const shown = options.show && !options.secret ? { quiet: false, verbose: true, log: passOutputOn } : { quiet: true }
+    output = await $({ ...shown, nothrow: true, input: options.input, timeout: options.timeout as never, ...(env ? { env } : {}) })(pieces, ...(args as never[]))
   } finally {
     done()
   }
@@ -113,7 +123,7 @@ async function execute(label: string | undefined, options: RunOptions, pieces: T
     `(exit ${exitCode}, ${seconds}s)`,
   ].filter((part) => part !== '').join('\n'))
   if (exitCode !== 0 && !options.nothrow) {
-    const tool = line.split(' ')[0]
+    const tool = commandLine(pieces, args).split(' ')[0]
     const detail = lastLines(output.stderr || (options.secret ? '' : output.stdout), 3)
     const missing = exitCode === 127 ? `${tool} is not installed or not on PATH` : undefined
     throw new CommandError(
@@ -124,6 +134,13 @@ async function execute(label: string | undefined, options: RunOptions, pieces: T
     )
   }
   return { stdout: output.stdout, stderr: output.stderr, exitCode, standIn: false }
+}
+
+// zx reports a shown command's output through its log hook: each chunk goes to our own
+// stdout or stderr as it comes (zx's own lines, the command and its end, are left out).
+function passOutputOn(entry: { kind: string; data?: unknown }): void {
+  if (entry.kind === 'stdout') process.stdout.write(entry.data as Buffer)
+  else if (entry.kind === 'stderr') process.stderr.write(entry.data as Buffer)
 }
 
 function oneLine(text: string): string {

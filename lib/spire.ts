@@ -2,9 +2,11 @@
 // bundle it holds for the other trust domain, and whether the other side's bundle endpoint
 // answers from here. Each read runs one command; the waits are here.
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { parse as parseYaml } from 'yaml'
 import { bundleKeys, holdsKeysOf, parseBundle, sameKeys } from './bundle.ts'
 import type { Cluster } from './clusters.ts'
 import { standIns } from './defaults.ts'
+import { fail } from './errors.ts'
 import type { Result } from './run.ts'
 import * as check from './validate.ts'
 import { probeTimeout, waitFor } from './wait.ts'
@@ -51,19 +53,45 @@ async function heldBundle(cluster: Cluster, domain: string, quiet: boolean, stan
   return bundleKeys(result.stdout).length > 0 ? { bundle: result.stdout, seen: 'a bundle' } : { seen: `not a bundle: ${result.stdout.trim().slice(0, 60)}` }
 }
 
-// Once the controller manager has made the federation relationship, the server holds a
-// bundle for the other trust domain: the one the resource gave when the relationship was
-// made, or one set or refreshed since. Returns it.
-export async function waitForRelationship(cluster: Cluster, current: string): Promise<string> {
+// `spire-server federation list`: "Trust domain : x" starts each relationship, the lines
+// after it name its endpoint. Trust domain to bundle endpoint URL.
+export function parseFederationList(text: string): Map<string, string> {
+  const relationships = new Map<string, string>()
+  let domain: string | undefined
+  for (const line of text.split('\n')) {
+    const match = /^(Trust domain|Bundle endpoint URL)\s*:\s*(\S+)\s*$/.exec(line)
+    if (match?.[1] === 'Trust domain') domain = match[2]!
+    else if (match && domain !== undefined) relationships.set(domain, match[2]!)
+  }
+  return relationships
+}
+
+// What a ClusterFederatedTrustDomain manifest names as the other side's bundle endpoint.
+export function bundleEndpointURLIn(manifest: string, where: string): string {
+  const url = (parseYaml(manifest) as { spec?: { bundleEndpointURL?: unknown } } | null)?.spec?.bundleEndpointURL
+  if (typeof url !== 'string' || url === '') fail(`${where} names no spec.bundleEndpointURL`, 'check templates/cluster-federated-trust-domain.yaml (or your edited copy, WORKBOOK_TEMPLATES)')
+  return url
+}
+
+const standInFederationList = (domain: string, url: string) =>
+  `Found 1 federation relationship\n\nTrust domain              : ${domain}\nBundle endpoint URL       : ${url}\nBundle endpoint profile   : https_spiffe\nEndpoint SPIFFE ID        : spiffe://${domain}/spire/server\n`
+
+// The controller manager has made the federation relationship with the other trust domain,
+// for the endpoint the resource names: `spire-server federation list` shows it. Creating
+// it stored the resource's bundle; returns the bundle the server holds now (undefined if
+// it holds none, as after a `bundle delete`).
+export async function waitForRelationship(cluster: Cluster, url: string, current: string): Promise<string | undefined> {
   const domain = cluster.other.trustDomain
   let polls = 0
   let seen = ''
-  return waitFor(cluster.name, `a bundle for ${domain} in ${cluster.name}'s SPIRE server (the federation relationship)`, 'federation', async () => {
-    const held = await heldBundle(cluster, domain, polls++ > 0, current)
-    seen = held.seen
-    return held.bundle
+  await waitFor(cluster.name, `the federation relationship with ${domain} (${url}) in ${cluster.name}'s SPIRE server`, 'federation', async () => {
+    const result = await cluster.$({ quiet: polls++ > 0, nothrow: true, timeout: probeTimeout, standIn: standInFederationList(domain, url) })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation list`
+    const listed = result.exitCode === 0 ? parseFederationList(result.stdout).get(domain) : undefined
+    seen = result.exitCode !== 0 ? result.stderr.trim().split('\n')[0] ?? '' : listed ? `it names ${listed}` : result.stdout.trim().split('\n')[0] ?? 'no output'
+    return listed === url ? true : undefined
   }, `the controller manager did not act on the ClusterFederatedTrustDomain: kubectl --context=${cluster.context} get clusterfederatedtrustdomain ${cluster.other.name} -o yaml ` +
-    `(a className other than spire-spire is skipped without a word) and kubectl --context=${cluster.context} logs -n spire spire-server-0 -c spire-controller-manager`, () => seen)
+    `(a className other than the installation's, spire-spire, is skipped without a word) and kubectl --context=${cluster.context} logs -n spire spire-server-0 -c spire-controller-manager`, () => seen)
+  return (await heldBundle(cluster, domain, false, current)).bundle
 }
 
 // The server holds every key of the other domain's current bundle.
@@ -94,7 +122,7 @@ export async function waitForBundleEndpoint(cluster: Cluster, url: string, curre
     else if (!sameKeys(served, current)) seen = `it serves other keys than ${other}'s SPIRE server shows (is ${url} ${other}'s?)`
     else return true
     return undefined
-  }, `${cluster.name}'s SPIRE server refreshes ${other}'s bundle from there. Check from ${cluster.name} that ${other} announces the address (with kind: MetalLB's L2Advertisement, ` +
+  }, `${cluster.name}'s SPIRE server refreshes ${other}'s bundle from there. Check that the URL's port is the one the Service spire-server in ${other} serves it on (federation, 8443: kubectl --context=${cluster.other.context} get svc spire-server -n spire), from ${cluster.name} that ${other} announces the address (with kind: MetalLB's L2Advertisement, ` +
     `kubectl --context=${cluster.other.context} get l2advertisements -n metallb-system) or that its host name resolves (clouds), and that spire-server-0 in ${other} runs; ` +
     'see docs/troubleshooting.md#a-bundle-endpoint-that-does-not-answer', () => seen)
 }

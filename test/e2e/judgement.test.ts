@@ -80,9 +80,25 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       },
     },
     {
+      // The agent checks defaultBundleName before defaultAllBundlesName: named ROOTCA too, it
+      // answers Envoy's ROOTCA with east's own bundle, without the federated one.
+      name: 'east\'s SPIRE agent names its own bundle ROOTCA (defaultBundleName, the chart\'s default)',
+      because: /the client's proxy does not trust spire:west\.local \(it trusts spire:east\.local\)/,
+      v1: true,
+      says: /CERTIFICATE_VERIFY_FAILED/,
+      change: async (ws) => {
+        const shared = rendered(ws, '04-spire-install', 'east-values-1-spire-base.yaml', (t) => t.replace('defaultBundleName: "null"', 'defaultBundleName: ROOTCA'))
+        const own = join(base.dir, 'out', 'rendered', '04-spire-install', 'east-values-2-spire-east.yaml')
+        await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+      },
+    },
+    {
+      // SPIRE's agent hands east's proxies east's roots alone (their entries federate with
+      // nobody): v2's west.local certificate verifies nothing there, v1's still does.
       name: 'east\'s SPIRE federates its workloads with nobody',
-      because: /federatesWith is \[\]/,
-      v1: false,
+      because: /the client's proxy does not trust spire:west\.local \(it trusts spire:east\.local\)/,
+      v1: true,
+      says: /CERTIFICATE_VERIFY_FAILED/,
       change: async (ws) => {
         const shared = join(base.dir, 'out', 'rendered', '04-spire-install', 'east-values-1-spire-base.yaml')
         const own = rendered(ws, '04-spire-install', 'east-values-2-spire-east.yaml', (t) => t.replace(/federatesWith:\n\s*- west\.local/, 'federatesWith: []'))

@@ -305,6 +305,11 @@ export function snapshot(ws: Workspace): { things: Record<string, unknown>; pods
     for (const [key, release] of Object.entries(cluster.releases)) things[`${name} release ${key}`] = { chart: release.chart, version: release.version, status: release.status, values: release.values }
     for (const [key, operator] of Object.entries(cluster.operators)) things[`${name} operator ${key}`] = operator.spec
     things[`${name} spire`] = cluster.spire && { trustDomain: cluster.spire.trustDomain, bundle: cluster.spire.bundle }
+    // The datastore: federation relationships (not when they were made) and the bundles held.
+    things[`${name} spire federation`] = cluster.spire && {
+      relationships: Object.fromEntries(Object.entries(cluster.spire.relationships ?? {}).map(([domain, r]) => [domain, { url: r.url, profile: r.profile, endpointSPIFFEID: r.endpointSPIFFEID }])),
+      bundles: Object.fromEntries(Object.entries(cluster.spire.federatedBundles ?? {}).map(([domain, held]) => [domain, held.bundle.keys])),
+    }
     things[`${name} token`] = cluster.readerToken
     things[`${name} api`] = cluster.apiPort
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { certificatesFromIstiod, injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, rowsOrReason, unsynced } from '../../lib/istio.ts'
+import { certificatesFromIstiod, controlPlaneRelease, injectionTemplatesPatch, missingGatewaySecrets, parseProxySecrets, parseRemoteClusters, rowsOrReason, unsynced } from '../../lib/istio.ts'
 
 const remoteClusters = `NAME     SECRET                                    STATUS     ISTIOD
 east                                               synced     istiod-8887cd9cd-zv2zf
@@ -83,4 +83,9 @@ test('the injection patch is the walkthrough\'s merge patch', () => {
   assert.deepEqual(JSON.parse(injectionTemplatesPatch('sidecar,spire')), {
     spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar,spire' } } } },
   })
+})
+
+test('istioctl version: the control plane\'s release, or none when Istio is not there', () => {
+  assert.deepEqual(controlPlaneRelease('client version: 1.30.3\ncontrol plane version: 1.28.0\ndata plane version: 1.28.0 (6 proxies)\n'), [1, 28, 0])
+  assert.equal(controlPlaneRelease('client version: 1.30.3\n'), undefined)
 })

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLog } from '../../lib/output.ts'
@@ -79,4 +80,32 @@ test('a dry run runs nothing, returns the stand-in and writes stdin to a file', 
   } finally {
     setDryRun(false)
   }
+})
+
+test('env is set for the command and shown before it; show passes its output on as it comes, and keeps it', () => {
+  // In a process of its own: the test runner speaks to its parent on this one's stdout.
+  const dir = mkdtempSync(join(tmpdir(), 'workbook-show-'))
+  const script = join(dir, 'show.ts')
+  writeFileSync(script, [
+    `import { shell } from ${JSON.stringify(new URL('../../lib/run.ts', import.meta.url).href)}`,
+    `import { startLog } from ${JSON.stringify(new URL('../../lib/output.ts', import.meta.url).href)}`,
+    `startLog(${JSON.stringify(join(dir, 'step.log'))}, 'test')`,
+    'const $ = shell(undefined)',
+    "const shown = await $({ show: true, nothrow: true, env: { STEP_GREETING: 'hello there' } })`sh -c ${'echo $STEP_GREETING; echo warned >&2; exit 2'}`",
+    "process.stdout.write(`kept: ${JSON.stringify([shown.stdout, shown.stderr, shown.exitCode])}\\n`)",
+    "await $`sh -c ${'echo hidden-output'}`",
+    "await $({ show: true, secret: true })`sh -c ${'echo s3cr3t-token'}`",
+    "process.stdout.write(`own env: ${process.env.STEP_GREETING ?? 'unset'}\\n`)",
+  ].join('\n'))
+  const run = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, CI: 'true' } })
+  assert.equal(run.status, 0, run.stderr)
+  assert.match(run.stdout, /^\$ STEP_GREETING='hello there' sh -c /m)
+  assert.match(run.stdout, /^hello there$/m)
+  assert.match(run.stderr, /^warned$/m)
+  assert.match(run.stdout, /^kept: \["hello there\\n","warned\\n",2\]$/m)
+  assert.match(readFileSync(join(dir, 'step.log'), 'utf8'), /hello there/)
+  // Without show, none of the command's own output reaches the terminal; a secret is never shown.
+  assert.doesNotMatch(run.stdout + run.stderr, /^(hidden-output|s3cr3t-token)$/m)
+  // The variable is the command's own.
+  assert.match(run.stdout, /^own env: unset$/m)
 })

@@ -1,9 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import { WorkbookError } from '../../lib/errors.ts'
-import { placeholdersIn, renderTemplate, renderYaml, substitute, templatesDir } from '../../lib/template.ts'
+import { placeholdersIn, renderTemplate, renderYaml, substitute, templateFile, templateOverlays, templatesDir } from '../../lib/template.ts'
 
 test('substitute fills every placeholder and leaves other text alone', () => {
   assert.equal(substitute('https://${HOST}:8443/${HOST}', { HOST: '10.0.0.1' }, 't'), 'https://10.0.0.1:8443/10.0.0.1')
@@ -59,5 +61,31 @@ test('every template renders once its placeholders are given, and leaves none be
     assert.deepEqual(placeholdersIn(text), [], name)
     assert.doesNotMatch(text, /\$\{/, name)
     for (const doc of parseAllDocuments(text)) assert.equal(doc.errors.length, 0, name)
+  }
+})
+
+test('WORKBOOK_TEMPLATES: the first folder that holds a template wins, else templates/', () => {
+  const root = mkdtempSync(join(tmpdir(), 'workbook-overlay-'))
+  const [mine, theirs] = [join(root, 'mine'), join(root, 'theirs')]
+  mkdirSync(mine)
+  mkdirSync(theirs)
+  writeFileSync(join(mine, 'curl.yaml'), 'mine: ${X}\n')
+  writeFileSync(join(theirs, 'curl.yaml'), 'theirs: ${X}\n')
+  writeFileSync(join(theirs, 'helloworld.yaml'), 'theirs: hello\n')
+  const env = { WORKBOOK_TEMPLATES: [mine, '', theirs].join(delimiter) }
+  assert.deepEqual(templateOverlays(env), [mine, theirs])
+  assert.equal(templateFile('curl.yaml', env), join(mine, 'curl.yaml'))
+  assert.equal(templateFile('helloworld.yaml', env), join(theirs, 'helloworld.yaml'))
+  assert.equal(templateFile('destination-rule.yaml', env), templatesDir + 'destination-rule.yaml')
+  assert.equal(templateFile('curl.yaml', {}), templatesDir + 'curl.yaml')
+  // renderTemplate follows the variable as the process has it.
+  const saved = process.env.WORKBOOK_TEMPLATES
+  process.env.WORKBOOK_TEMPLATES = env.WORKBOOK_TEMPLATES
+  try {
+    assert.equal(renderTemplate('curl.yaml', { X: 'one' }), 'mine: one\n')
+    assert.throws(() => renderTemplate('curl.yaml'), (error: unknown) => error instanceof WorkbookError && error.message.includes(join('mine', 'curl.yaml')))
+  } finally {
+    if (saved === undefined) delete process.env.WORKBOOK_TEMPLATES
+    else process.env.WORKBOOK_TEMPLATES = saved
   }
 })

@@ -455,10 +455,21 @@ export function proxyIdentity(world: World, state: ClusterState, pod: Stored, no
   if (!entry) return none(`no ClusterSPIFFEID in ${state.name} selects pod ${pod.obj.metadata?.name}`)
   const td = state.spire!.trustDomain
   if (td !== meshDomain) return none(`the mesh's trust domain in ${state.name} is ${meshDomain}, but SPIRE's is ${td}`)
+  // The agent hands a workload the bundles of the trust domains its entry federates with
+  // (the ClusterSPIFFEID's federatesWith), among those the server holds.
   const federatesWith: string[] = entry.obj.spec?.federatesWith ?? []
   const federated = federatedNow(world, state, now).map((f) => f.trustDomain).filter((d) => federatesWith.includes(d))
-  const domains = [td, ...federated]
+  const domains = [td, ...(rootcaIsOwnBundleOnly(release) ? [] : federated)]
   return { source: 'spire', trustDomain: td, spiffeId: `spiffe://${td}/ns/${ns}/sa/${sa}`, issuer: `spire:${td}`, roots: domains.map((d) => `spire:${d}`), rootDomains: domains }
+}
+
+// Envoy asks SPIRE's agent for its roots under Istio's name "ROOTCA". The agent answers a
+// name equal to its defaultBundleName with its own trust domain's bundle alone, and checks
+// that before defaultAllBundlesName, the resource with the federated bundles too
+// (spiffe/spire v1.11.0, pkg/agent/endpoints/sdsv3/handler.go, buildResponse): with
+// defaultBundleName "ROOTCA" (the chart's default) the federated bundles never reach Envoy.
+function rootcaIsOwnBundleOnly(release: { computed: Obj }): boolean {
+  return dig(release.computed, 'spire-agent', 'sds', 'defaultBundleName') === 'ROOTCA'
 }
 
 // One secret of a proxy as `istioctl proxy-config secret` reads it from Envoy's config dump

@@ -21,9 +21,11 @@ function parseSegments(expr: string): string[] {
         i = j
         continue
       }
+      // A backslash escapes the next character (a dot in a key: {.data.agent\.conf}), and
+      // is dropped from the name (client-go util/jsonpath, parser.go: advance, parseField).
       let j = i + 1
-      while (j < text.length && /[\w\-/]/.test(text[j]!)) j++
-      const name = text.slice(i + 1, j)
+      while (j < text.length && (text[j] === '\\' || /[\w\-/]/.test(text[j]!))) j += text[j] === '\\' ? 2 : 1
+      const name = text.slice(i + 1, j).replace(/\\/g, '')
       if (name !== '') segments.push(name)
       i = j
       continue

@@ -19,7 +19,7 @@ import {
   apiServer, clone, isPlainObject, kindFor, list, loadWorld, mergePatch, objectKey, parseSelector, readCluster, resourceFor, resourceName, selects, typeName, updateCluster,
   type ClusterState, type KindInfo, type Obj, type Stored, type World,
 } from './model.ts'
-import { bundleEndpointReply, spireServerCommand } from './spire.ts'
+import { bundleEndpointReply, controllerManagerLog, spireServerCommand, spireServerLog } from './spire.ts'
 import { files, stateDir, ToolExit } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { err, out, runTool } from './tool.ts'
@@ -827,7 +827,7 @@ async function exec(p: Parsed): Promise<number> {
     if (!image.includes('spire-server')) throw notInImage()
     // -i hands our stdin to the command (`bundle set` reads the bundle from it).
     const stdin = isSet(p, 'stdin') ? readStdin() : ''
-    result = updateCluster(ctx.cluster, (current) => spireServerCommand(current, args, stdin))
+    result = updateCluster(ctx.cluster, (current, world) => spireServerCommand(current, args, stdin, Date.now(), world))
   } else if (program === 'curl') {
     if (!/curl|proxyv2/.test(image)) throw notInImage()
     result = curl(world, state, pod, args)
@@ -998,7 +998,16 @@ async function logs(p: Parsed): Promise<number> {
   const pod = podFor(state, ref, ctx.namespace)
   const r = podReadiness(world, state, pod)
   if (Date.now() < r.at) throw new ToolExit(1, `Error from server (BadRequest): container "${flag(p, 'container') ?? pod.obj.spec.containers[0].name}" in pod "${pod.obj.metadata.name}" is waiting to start: ContainerCreating`)
-  out(`time="${new Date(pod.meta.created).toISOString()}" level=info msg="started" pod=${pod.obj.metadata.name} (the lab keeps no further logs)`)
+  // SPIRE's server and controller manager: the lines the lab models (spire.ts); other
+  // containers' logs are not kept.
+  const container = flag(p, 'container') ?? pod.obj.metadata?.annotations?.['kubectl.kubernetes.io/default-container'] ?? pod.obj.spec.containers[0].name
+  const image = String(pod.obj.spec.containers.find((c: Obj) => c.name === container)?.image ?? '')
+  // --tail=N: the last N lines (-1, the default, all of them).
+  const tail = Number(flag(p, 'tail') ?? -1)
+  const last = (lines: string[]) => (tail >= 0 ? lines.slice(Math.max(0, lines.length - tail)) : lines).join('\n')
+  if (image.includes('spire-server')) out(last(spireServerLog(world, state, pod)))
+  else if (image.includes('spire-controller-manager')) out(last(controllerManagerLog(pod)))
+  else out(`time="${new Date(pod.meta.created).toISOString()}" level=info msg="started" pod=${pod.obj.metadata.name} (the lab keeps no further logs)`)
   return 0
 }
 

@@ -26,6 +26,12 @@ export interface Meta {
   clusterIP?: string
   createError?: string             // workloads: why their pod could not be created
   spireData?: boolean              // PVCs: the SPIRE server's data volume (state.spire lives and dies with it)
+  logs?: Record<string, LogLine[]> // pods: what each container logged (gone with the pod, as a container's log is)
+}
+
+export interface LogLine {
+  at: number                       // when it was written (epoch ms); `kubectl logs` shows it from then on
+  line: string
 }
 
 export interface Stored {

@@ -8,8 +8,8 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
 import { parseRange } from './metallb.ts'
-import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type Obj, type Release, type SpireData, type World } from './model.ts'
-import { expectedOf, noRole, pinned, roles } from './expected.ts'
+import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type LogLine, type Obj, type Release, type SpireData, type Stored, type World } from './model.ts'
+import { expectedOf, noRole, pinned } from './expected.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
 import { scaled } from './timing.ts'
@@ -123,7 +123,7 @@ export function spireObjects(release: Release): Obj[] {
       ...(federation ? [{ name: 'federation', port: Number(dig(server, 'federation', 'bundleEndpoint', 'port') ?? 8443), targetPort: 'federation' }] : []),
     ], String(dig(server, 'service', 'type') ?? 'ClusterIP'), labels('server')))
     if (dig(server, 'controllerManager', 'enabled') !== false) {
-      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${className(release)}\nwatchClassless: ${dig(server, 'controllerManager', 'watchClassless') === true}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
+      objects.push(configMap('spire-controller-manager', ns, { 'controller-manager-config.yaml': `className: ${JSON.stringify(className(release))}\nwatchClassless: ${dig(server, 'controllerManager', 'watchClassless') === true}\ntrustDomain: ${trustDomain}\nclusterName: ${dig(v, 'global', 'spire', 'clusterName')}\n` }))
       // controller-manager-webhook.yaml: ClusterFederatedTrustDomains are validated by the
       // controller manager (vclusterfederatedtrustdomain.kb.io) on create and update.
       if (dig(server, 'controllerManager', 'validatingWebhookConfiguration', 'enabled') !== false) {
@@ -256,12 +256,13 @@ export function spireProblems(_world: World, state: ClusterState): string[] {
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/default/enabled', false)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/spiffeIDTemplate', sidecarTemplate)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/podSelector/matchExpressions', [{ key: 'service.istio.io/canonical-name', operator: 'Exists' }])
-  expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/sidecars/federatesWith', [roles[want.other].trustDomain])
+  // federatesWith is not required here: the workloads trust what their entries federate with
+  // (proxyIdentity), as SPIRE's agent hands it out.
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/oidc-discovery-provider/enabled', false)
   expect('spire-server/controllerManager/identities/clusterSPIFFEIDs/test-keys/enabled', false)
   expect('spire-agent/sds/enabled', true)
   expect('spire-agent/sds/defaultSVIDName', 'default')
-  expect('spire-agent/sds/defaultBundleName', 'null')
+  // defaultBundleName is modelled (istio.ts, sdsRoots): "ROOTCA" there takes the name from the all-bundles resource.
   expect('spire-agent/sds/defaultAllBundlesName', 'ROOTCA')
   expect('spiffe-oidc-discovery-provider/enabled', false)
   return problems
@@ -332,14 +333,104 @@ export function reconcileFederation(world: World, state: ClusterState, now: numb
   }
   data.relationships ??= {}
   data.federatedBundles ??= {}
-  for (const domain of Object.keys(data.relationships)) if (!desired.has(domain)) delete data.relationships[domain]
+  const server = find(state, '', 'Pod', release.namespace, 'spire-server-0')
+  for (const [domain, gone] of Object.entries(data.relationships)) {
+    if (desired.has(domain)) continue
+    delete data.relationships[domain]
+    logTo(server, 'spire-controller-manager', at, controllerManagerLine(at, 'Deleted federation relationship', domain, gone))
+    logTo(server, 'spire-server', at, serverLine(at, 'info', 'Trust domain no longer managed', { entry: domain, subsystem_name: 'bundle_client' }))
+  }
   for (const [domain, spec] of desired) {
     const current = data.relationships[domain]
     const wanted = { url: spec.bundleEndpointURL, profile: spec.bundleEndpointProfile.type, endpointSPIFFEID: spec.bundleEndpointProfile.endpointSPIFFEID }
     if (current && current.url === wanted.url && current.profile === wanted.profile && (current.endpointSPIFFEID ?? '') === (wanted.endpointSPIFFEID ?? '')) continue
     data.relationships[domain] = { ...wanted, at }
     if (spec.trustDomainBundle) data.federatedBundles[domain] = { bundle: JSON.parse(spec.trustDomainBundle), at }
+    logTo(server, 'spire-controller-manager', at, controllerManagerLine(at, current ? 'Updated federation relationship' : 'Created federation relationship', domain, wanted))
+    const endpoint = { bundle_endpoint_profile: wanted.profile, bundle_endpoint_url: wanted.url, subsystem_name: 'bundle_client' }
+    logTo(server, 'spire-server', at, current
+      ? serverLine(at, 'info', 'Updated configuration for managed trust domain', { ...endpoint, entry: domain })
+      : serverLine(at, 'info', 'Trust domain is now managed', { ...endpoint, trust_domain: domain }))
   }
+}
+
+// ---------- what the server and the controller manager log ----------
+
+// A line a container wrote, kept with its pod (a new pod starts a new log).
+function logTo(pod: Stored | undefined, container: string, at: number, line: string): void {
+  if (!pod) return
+  pod.meta.logs ??= {}
+  const lines = (pod.meta.logs[container] ??= [])
+  lines.push({ at, line })
+  if (lines.length > 500) lines.splice(0, lines.length - 500)
+}
+
+// spire-controller-manager 0.6.0 logs through controller-runtime's zap logger in development
+// mode (cmd/main.go: zap.Options{Development: true}): a console line of time, level, logger
+// name, message and the fields as JSON. Its federation reconciler is named
+// "<kind>-reconciler" with kind "federation relationship" (pkg/reconciler/reconciler.go)
+// and logs each relationship it created, updated or deleted with its fields
+// (pkg/spirefederationrelationship/reconciler.go, logging.go). A resource of another class
+// is skipped before any of that, without a line.
+function controllerManagerLine(at: number, message: string, domain: string, relationship: { url: string; profile: string; endpointSPIFFEID?: string }): string {
+  const fields = [['trustDomainKey', domain], ['bundleEndpointURL', relationship.url], ['bundleEndpointProfile', relationship.profile],
+    ...(relationship.endpointSPIFFEID ? [['endpointSPIFFEID', relationship.endpointSPIFFEID]] : [])]
+  return `${new Date(at).toISOString()}\tINFO\tfederation relationship-reconciler\t${message}\t{${fields.map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`
+}
+
+// SPIRE 1.11.0's server logs with logrus' text formatter (pkg/common/log: the default
+// format): time, level and msg first, then the fields sorted by name, a value quoted when it
+// holds anything but letters, digits and - . _ / @ ^ +.
+function serverLine(at: number, level: string, message: string, fields: Record<string, string>): string {
+  const value = (text: string) => /^[A-Za-z0-9\-._/@^+]+$/.test(text) ? text : JSON.stringify(text)
+  const time = new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z')
+  return [`time=${JSON.stringify(time)}`, `level=${level}`, `msg=${JSON.stringify(message)}`, ...Object.keys(fields).sort().map((k) => `${k}=${value(fields[k]!)}`)].join(' ')
+}
+
+// Why a refresh of `relationship` from A fails now, as Go's HTTP client words it, or
+// undefined when B's endpoint answers. Judged from what curl would see from a pod in A (the
+// same network path). A held bundle that no longer verifies B's endpoint (B got new keys)
+// is not judged here.
+export function refreshError(world: World, a: ClusterState, relationship: { url: string }): string | undefined {
+  let url: URL
+  try {
+    url = new URL(relationship.url)
+  } catch {
+    return `failed to fetch bundle: parse ${JSON.stringify(relationship.url)}: invalid URL`
+  }
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = Number(url.port || 443)
+  const reply = bundleEndpointReply(world, a, host, port, '/', true, 30)
+  const dial = `Get ${JSON.stringify(relationship.url)}: dial tcp ${url.host}`
+  // Nobody's bundle endpoint, nobody answering (an address nobody announces): the dial times out.
+  if (!reply || reply.code === 28) return `failed to fetch bundle: ${dial}: i/o timeout`
+  if (reply.code === 7) return `failed to fetch bundle: ${dial}: connect: connection refused`
+  if (reply.code === 6) return `failed to fetch bundle: Get ${JSON.stringify(relationship.url)}: dial tcp: lookup ${host}: no such host`
+  return undefined
+}
+
+// The server's bundle client (pkg/server/bundle/client/manager.go, v1.11.0) polls each
+// relationship's endpoint as soon as it manages it, then every refresh hint / 4 (the bundle's
+// 5m: 75 s). A failed poll logs "Error updating bundle" with the error (updater.go wraps it
+// "failed to fetch federated bundle from endpoint: "); one that fetches what it holds logs
+// nothing. Computed when read: every poll since the relationship last changed, judged as
+// the endpoint answers now.
+export function spireServerLog(world: World, state: ClusterState, pod: Stored, now = Date.now()): string[] {
+  const stored = (pod.meta.logs?.['spire-server'] ?? []).filter((l) => l.at <= now)
+  const polls: LogLine[] = []
+  const every = Math.max(1, scaled('bundleRefresh'))
+  for (const [domain, relationship] of Object.entries(state.spire?.relationships ?? {})) {
+    const error = refreshError(world, state, relationship)
+    if (!error) continue
+    for (let at = Math.max(relationship.at, pod.meta.created); at <= now && polls.length < 1000; at += every) {
+      polls.push({ at, line: serverLine(at, 'error', 'Error updating bundle', { error: `failed to fetch federated bundle from endpoint: ${error}`, subsystem_name: 'bundle_client', trust_domain: domain }) })
+    }
+  }
+  return [...stored, ...polls].sort((x, y) => x.at - y.at).map((l) => l.line)
+}
+
+export function controllerManagerLog(pod: Stored, now = Date.now()): string[] {
+  return (pod.meta.logs?.['spire-controller-manager'] ?? []).filter((l) => l.at <= now).map((l) => l.line)
 }
 
 // ParseClusterFederatedTrustDomainSpec (api/v1alpha1/clusterfederatedtrustdomain_webhook.go):
@@ -414,10 +505,17 @@ export interface Reply {
 // not this function's (undefined).
 export function bundleEndpointReply(world: World, from: ClusterState, host: string, port: number, path: string, insecure: boolean, connectTimeout: number): Reply | undefined {
   const b = Object.values(world.clusters).find((c) => lbOf(world, c) === host)
-  if (!b || port !== 8443) return undefined
+  if (!b) return undefined
+  const unreachable = (): Reply => ({ stdout: '', stderr: `curl: (28) Failed to connect to ${host} port ${port} after ${connectTimeout * 1000 + 2} ms: Timeout was reached\n`, code: 28 })
+  if (port !== 8443) {
+    // kube-proxy forwards a load balancer address only on the ports its Service lists
+    // (pkg/proxy/iptables/proxier.go: each rule matches the address with one service
+    // port); a packet to any other port of it gets no answer.
+    const ports = (find(b, '', 'Service', spireRelease(b)?.namespace ?? 'spire', 'spire-server')?.obj.spec?.ports ?? []).map((p: Obj) => Number(p.port))
+    return ports.includes(port) ? undefined : unreachable()
+  }
   const endpoint = bundleEndpoint(world, b)
   const now = Date.now()
-  const unreachable = (): Reply => ({ stdout: '', stderr: `curl: (28) Failed to connect to ${host} port ${port} after ${connectTimeout * 1000 + 2} ms: Timeout was reached\n`, code: 28 })
   if (b.existing) {
     // A cloud load balancer's host name resolves a while after it is shown.
     const svc = find(b, '', 'Service', spireRelease(b)?.namespace ?? 'spire', 'spire-server')
@@ -473,7 +571,7 @@ function trustDomainOf(text: string): string | undefined {
   return /^[a-z0-9._-]+$/.test(name) ? name : undefined
 }
 
-export function spireServerCommand(state: ClusterState, args: string[], stdin = '', now = Date.now()): Exec {
+export function spireServerCommand(state: ClusterState, args: string[], stdin = '', now = Date.now(), world?: World): Exec {
   const usage = 'Usage: spire-server [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n    agent\n    bundle\n    entry\n    federation\n    healthcheck\n    run\n    token\n    validate\n    x509\n    jwt\n'
   const [command, sub, ...rest] = args
   const pem = (bundle: Obj) => bundle.keys.filter((key: Obj) => key.use === 'x509-svid').map((key: Obj) => `-----BEGIN CERTIFICATE-----\n${String(key.x5c[0]).match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`).join('')
@@ -530,6 +628,21 @@ export function spireServerCommand(state: ClusterState, args: string[], stdin = 
     data.federatedBundles ??= {}
     data.federatedBundles[domain] = { bundle: JSON.parse(stdin), at: now }
     return { stdout: 'bundle set.\n', stderr: '', code: 0 }
+  }
+  if (command === 'federation' && sub === 'refresh') {
+    // cmd/spire-server/cli/federation/refresh.go: the server's bundle client fetches the
+    // trust domain's bundle now (RefreshBundleFor), and the error comes back through the
+    // API as Internal "failed to refresh bundle: <error>" (pkg/server/api/trustdomain/v1).
+    const flags = cliFlags(rest, ['id', 'output', 'socketPath'])
+    if (!('values' in flags)) return flags
+    if (!flags.values.id) return { stdout: '', stderr: 'Error: id is required\n', code: 1 }
+    const domain = trustDomainOf(flags.values.id)
+    if (!domain) return { stdout: '', stderr: 'Error: failed to refresh bundle: rpc error: code = InvalidArgument desc = failed to parse trust domain: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores\n', code: 1 }
+    const relationship = data?.relationships?.[domain]
+    if (!relationship || now < relationship.at) return { stdout: '', stderr: `Error: there is no federation relationship with trust domain ${JSON.stringify(flags.values.id)}\n`, code: 1 }
+    const error = world ? refreshError(world, state, relationship) : undefined
+    if (error) return { stdout: '', stderr: `Error: failed to refresh bundle: rpc error: code = Internal desc = failed to refresh bundle: failed to fetch federated bundle from endpoint: ${error}\n`, code: 1 }
+    return { stdout: 'Bundle refreshed\n', stderr: '', code: 0 }
   }
   if (command === 'federation' && sub === 'list') {
     const relationships = Object.entries(data?.relationships ?? {}).filter(([, r]) => now >= r.at).sort(([x], [y]) => x.localeCompare(y))

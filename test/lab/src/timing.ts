@@ -34,6 +34,7 @@ export const durations = {
   createRemoteSecret: 1,
   remoteSync: 5,               // istiod has listed the remote cluster's services after the secret appears
   federation: 10,              // a ClusterFederatedTrustDomain to the other bundle in `bundle list`
+  bundleRefresh: 75,           // SPIRE's server polls a federated bundle endpoint: its bundle's refresh hint (5m) / 4 attempts
   endpointsPropagation: 5,     // cross-network endpoints reach the client's proxy
   curl: 0.05,
 } as const
