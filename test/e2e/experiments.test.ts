@@ -36,8 +36,9 @@ before(async () => {
   if (demo.code !== 0) throw new Error(`make demo failed:\n${tail(demo)}`)
   checkpoints['1.30'] = base.checkpoint('done')
   plain['1.30'] = comparable(base)
-  // The same demo with Istio 1.28's control planes: step 06 again, with the lab playing 1.28.
-  const older = await base.script('06-istio-control-planes', [], { env: { LAB_ISTIO_VERSION: '1.28.0' } })
+  // The same demo with Istio 1.28's control planes: step 06 again, with the lab playing 1.28
+  // (TOOLS=path: an istioctl older than the supported range is otherwise replaced).
+  const older = await base.script('06-istio-control-planes', [], { env: { LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } })
   if (older.code !== 0) throw new Error(`06 at 1.28 failed:\n${tail(older)}`)
   checkpoints['1.28'] = base.checkpoint('done-1.28')
   plain['1.28'] = comparable(base)
@@ -101,7 +102,7 @@ describe('experiments on a finished demo', { concurrency: 2 }, () => {
   const runs: Array<{ name: string; istio: '1.30' | '1.28' }> = [...experiments.map((name) => ({ name, istio: '1.30' as const })), { name: 'no-destination-rule', istio: '1.28' }]
   for (const { name, istio } of runs) {
     test(`${name}${istio === '1.28' ? ' on Istio 1.28' : ''}: the symptom its page shows, then REPAIR=1 gives back a working demo and what a plain one leaves`, async () => {
-      const env: Record<string, string> = istio === '1.28' ? { LAB_ISTIO_VERSION: '1.28.0' } : {}
+      const env: Record<string, string> = istio === '1.28' ? { LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } : {}
       const ws = new Workspace({ env })
       workspaces.push(ws)
       ws.restore(checkpoints[istio]!)
