@@ -13,7 +13,7 @@ import { expectedOf, noRole, pinned, roles } from './expected.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
 import { scaled } from './timing.ts'
-import { selfSignedCaCertificate } from './x509.ts'
+import { selfSignedCaCertificate } from '../../../lib/x509.ts'
 
 // The versions the repository's index lists (oldest first), from the pinned ones on: the
 // tags spire-crds-0.5.0, 0.6.0 and spire-0.24.0 … 0.29.0 of spiffe/helm-charts-hardened.
