@@ -820,7 +820,7 @@ async function exec(p: Parsed): Promise<number> {
     if (!image.includes('spire-server')) throw notInImage()
     // -i hands our stdin to the command (`bundle set` reads the bundle from it).
     const stdin = isSet(p, 'stdin') ? readStdin() : ''
-    result = updateCluster(ctx.cluster, (current) => spireServerCommand(current, args, stdin))
+    result = updateCluster(ctx.cluster, (current, world) => spireServerCommand(current, args, stdin, Date.now(), world))
   } else if (program === 'curl') {
     if (!/curl|proxyv2/.test(image)) throw notInImage()
     result = curl(world, state, pod, args)
