@@ -10,6 +10,10 @@ import * as check from './validate.ts'
 import { selfSignedCaCertificate } from './x509.ts'
 import { probeTimeout, waitFor } from './wait.ts'
 
+// The ClusterSPIFFEID step 04's values make for Istio's pods: the chart names each one
+// <namespace>-<release>-<key> (controller-manager-cluster-ids.yaml), here spire, spire, sidecars.
+export const sidecarsClusterSpiffeId = 'spire-spire-sidecars'
+
 // ip on most load balancers, hostname on some clouds (AWS); at most one of them is set.
 const loadBalancerAddress = '{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}'
 
