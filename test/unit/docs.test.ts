@@ -177,8 +177,8 @@ test('README.md exists at the repository root', () => {
     'and links docs/README.md and docs/architecture.md); this test checks its links as soon as it exists.')
 })
 
-test('every relative link in README.md and docs/ resolves to a file or folder', () => {
-  const files = [...(existsSync(readmePath) ? [readmePath] : []), ...markdownFiles(docsDir)]
+test('every relative link in README.md, CONTRIBUTING.md and docs/ resolves to a file or folder', () => {
+  const files = [readmePath, join(root, 'CONTRIBUTING.md')].filter((file) => existsSync(file)).concat(markdownFiles(docsDir))
   const broken: string[] = []
   for (const file of files) {
     for (const target of linkTargets(readFileSync(file, 'utf8'))) {
