@@ -122,17 +122,17 @@ describe('the lab answers the inspections\' commands as the real tools do', { co
 // of the sample's ✖ line.
 interface Scenario {
   page?: string
-  pages?: string[]             // when the same failure is shown on more than one page
-  line: string                 // a part of the sample's ✖ line
-  from: string                 // the checkpoint to start from
-  before?: () => Promise<void> // break something
-  after?: () => void           // put back what a checkpoint does not hold
+  pages?: string[]                          // when the same failure is shown on more than one page
+  line: string                              // a part of the sample's ✖ line
+  from: string                              // the checkpoint to start from
+  before?: (w: Workspace) => Promise<void>  // break something
+  after?: (w: Workspace) => void            // put back what a checkpoint does not hold
   step: string
-  env?: Record<string, string>
+  env?: (w: Workspace) => Record<string, string>
 }
 
-async function run(tool: string, args: string[], input?: string): Promise<void> {
-  const result = await ws.run(tool, args, { input })
+async function run(w: Workspace, tool: string, args: string[], input?: string): Promise<void> {
+  const result = await w.run(tool, args, { input })
   if (result.code !== 0) throw new Error(`${tool} ${args.join(' ')}: ${result.stderr}`)
 }
 const east = '--context=kind-cluster-east'
@@ -140,75 +140,93 @@ const west = '--context=kind-cluster-west'
 // Another bundle for a trust domain, set in the other side's SPIRE server: an old one, as
 // after the other cluster was recreated.
 const oldBundle = (domain: string) => JSON.stringify(generateBundle(domain, { country: 'US', organization: 'istio.io', commonName: domain }))
-const setBundle = (context: string, domain: string) => run('kubectl', [context, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'set', '-format', 'spiffe', '-id', `spiffe://${domain}`], oldBundle(domain))
-const lock = () => `${ws.kubeconfig}.lock`
+const setBundle = (w: Workspace, context: string, domain: string) => run(w, 'kubectl', [context, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'set', '-format', 'spiffe', '-id', `spiffe://${domain}`], oldBundle(domain))
+const lock = (w: Workspace) => `${w.kubeconfig}.lock`
 
 const scenarios: Scenario[] = [
   // An istioctl of 1.26, older than the workbook supports, on a PATH that has it first.
-  { page: 'docs/00-preflight.md', line: 'problem to fix first: istioctl', from: '01-clusters', step: '00-preflight', env: { PATH: `${oldIstioctl()}${delimiter}${ws.env.PATH}` } },
+  { page: 'docs/00-preflight.md', line: 'problem to fix first: istioctl', from: '01-clusters', step: '00-preflight', env: (w) => ({ PATH: `${oldIstioctl(w)}${delimiter}${w.env.PATH}` }) },
   {
-    page: 'docs/01-clusters.md', line: 'gave up waiting for MetalLB to accept the pool', from: '01-clusters', step: '01-clusters', env: { WAIT_METALLB_SECONDS: '0.3' },
+    page: 'docs/01-clusters.md', line: 'gave up waiting for MetalLB to accept the pool', from: '01-clusters', step: '01-clusters', env: () => ({ WAIT_METALLB_SECONDS: '0.3' }),
     // MetalLB's webhook refusing the pool, in the lab's words for a webhook that does not answer (src/admission.ts).
-    before: async () => ws.setFaults({ fail: [{ tool: 'kubectl', args: 'east-metallb-pool.yaml', exitCode: 1, stderr: 'Error from server (InternalError): error when creating "out/rendered/01-clusters/east-metallb-pool.yaml": Internal error occurred: failed calling webhook "ipaddresspoolvalidationwebhook.metallb.io": failed to call webhook: Post "https://metallb-webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-ipaddresspool?timeout=10s": dial tcp 10.96.42.17:443: connect: connection refused' }] }),
+    before: async (w) => w.setFaults({ fail: [{ tool: 'kubectl', args: 'east-metallb-pool.yaml', exitCode: 1, stderr: 'Error from server (InternalError): error when creating "out/rendered/01-clusters/east-metallb-pool.yaml": Internal error occurred: failed calling webhook "ipaddresspoolvalidationwebhook.metallb.io": failed to call webhook: Post "https://metallb-webhook-service.metallb-system.svc:443/validate-metallb-io-v1beta1-ipaddresspool?timeout=10s": dial tcp 10.96.42.17:443: connect: connection refused' }] }),
   },
   {
     page: 'docs/02-environment.md', line: 'there is no kubeconfig context "kind-cluster-east"', from: '01-clusters', step: '02-environment',
-    before: async () => {
-      await run('kubectl', ['config', 'delete-context', 'kind-cluster-east'])
-      await run('kubectl', ['config', 'set-context', 'minikube', '--cluster=minikube', '--user=minikube'])
+    before: async (w) => {
+      await run(w, 'kubectl', ['config', 'delete-context', 'kind-cluster-east'])
+      await run(w, 'kubectl', ['config', 'set-context', 'minikube', '--cluster=minikube', '--user=minikube'])
     },
   },
   {
     page: 'docs/03-spire-helm-repo.md', line: 'helm failed (exit 1): helm repo add spiffe-hardened', from: '02-environment', step: '03-spire-helm-repo',
     // A spiffe-hardened repository the user added long ago, at another URL (Helm's repositories file).
-    before: async () => {
-      mkdirSync(join(ws.state, 'helm'), { recursive: true })
-      writeFileSync(join(ws.state, 'helm', 'repositories.json'), JSON.stringify({ repositories: [{ name: 'spiffe-hardened', url: 'https://charts.example.com/spiffe' }] }))
+    before: async (w) => {
+      mkdirSync(join(w.state, 'helm'), { recursive: true })
+      writeFileSync(join(w.state, 'helm', 'repositories.json'), JSON.stringify({ repositories: [{ name: 'spiffe-hardened', url: 'https://charts.example.com/spiffe' }] }))
     },
   },
   // Helm's --wait runs out, with the lab's words for it (src/helm.ts).
   {
     page: 'docs/04-spire-install.md', line: 'helm failed (exit 1): helm --kube-context=kind-cluster-east upgrade --install spire ', from: '03-spire-helm-repo', step: '04-spire-install',
-    before: async () => ws.setFaults({ fail: [{ tool: 'helm', args: 'upgrade --install spire spiffe-hardened/spire ', exitCode: 1, stderr: 'Error: INSTALLATION FAILED: context deadline exceeded' }] }),
+    before: async (w) => w.setFaults({ fail: [{ tool: 'helm', args: 'upgrade --install spire spiffe-hardened/spire ', exitCode: 1, stderr: 'Error: INSTALLATION FAILED: context deadline exceeded' }] }),
   },
-  { pages: ['docs/05-federate-bundles.md', 'docs/troubleshooting.md'], line: 'gave up waiting for the bundle endpoint address', from: '04-spire-install', step: '05-federate-bundles', env: { WAIT_LB_ADDRESS_SECONDS: '0.3' }, before: async () => ws.setFaults({ lbNeverAssigned: true }) },
+  { pages: ['docs/05-federate-bundles.md', 'docs/troubleshooting.md'], line: 'gave up waiting for the bundle endpoint address', from: '04-spire-install', step: '05-federate-bundles', env: () => ({ WAIT_LB_ADDRESS_SECONDS: '0.3' }), before: async (w) => w.setFaults({ lbNeverAssigned: true }) },
   {
-    page: 'docs/05-federate-bundles.md', line: 'gave up waiting for west\'s bundle endpoint', from: '04-spire-install', step: '05-federate-bundles', env: { WAIT_FEDERATION_SECONDS: '0.3' },
-    before: () => run('kubectl', [west, 'delete', 'l2advertisements', '--all', '-n', 'metallb-system']),
+    page: 'docs/05-federate-bundles.md', line: 'gave up waiting for west\'s bundle endpoint', from: '04-spire-install', step: '05-federate-bundles', env: () => ({ WAIT_FEDERATION_SECONDS: '0.3' }),
+    before: (w) => run(w, 'kubectl', [west, 'delete', 'l2advertisements', '--all', '-n', 'metallb-system']),
   },
   {
-    page: 'docs/09-verify-control-planes.md', line: 'synced in east\'s istiod', from: '08-remote-secret', step: '09-verify-control-planes', env: { WAIT_REMOTE_SYNC_SECONDS: '0.3' },
-    before: () => run('kubectl', [east, 'delete', 'secret', 'istio-remote-secret-west', '-n', 'istio-system']),
+    page: 'docs/09-verify-control-planes.md', line: 'synced in east\'s istiod', from: '08-remote-secret', step: '09-verify-control-planes', env: () => ({ WAIT_REMOTE_SYNC_SECONDS: '0.3' }),
+    before: (w) => run(w, 'kubectl', [east, 'delete', 'secret', 'istio-remote-secret-west', '-n', 'istio-system']),
   },
-  { page: 'docs/09-verify-control-planes.md', line: 'missing the ROOTCA bundle of east.local', from: '08-remote-secret', step: '09-verify-control-planes', env: { WAIT_GATEWAY_SECRETS_SECONDS: '0.3' }, before: () => setBundle(west, 'east.local') },
+  { page: 'docs/09-verify-control-planes.md', line: 'missing the ROOTCA bundle of east.local', from: '08-remote-secret', step: '09-verify-control-planes', env: () => ({ WAIT_GATEWAY_SECRETS_SECONDS: '0.3' }), before: (w) => setBundle(w, west, 'east.local') },
   {
     page: 'docs/09-verify-control-planes.md', line: 'the gateway\'s certificate comes from istiod', from: '08-remote-secret', step: '09-verify-control-planes',
-    before: async () => {
-      await run('kubectl', [west, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
-      await run('kubectl', [west, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system'])
+    before: async (w) => {
+      await run(w, 'kubectl', [west, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
+      await run(w, 'kubectl', [west, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system'])
     },
   },
   // kubectl rollout status runs out, with the lab's words for it (src/kubectl.ts).
   {
     page: 'docs/11-helloworld-v1.md', line: 'rollout status deployment/helloworld-v1', from: '10-helloworld-service', step: '11-helloworld-v1',
-    before: async () => ws.setFaults({ fail: [{ tool: 'kubectl', args: 'rollout status deployment/helloworld-v1', exitCode: 1, stderr: 'error: timed out waiting for the condition' }] }),
+    before: async (w) => w.setFaults({ fail: [{ tool: 'kubectl', args: 'rollout status deployment/helloworld-v1', exitCode: 1, stderr: 'error: timed out waiting for the condition' }] }),
   },
-  { page: 'docs/15-send-requests.md', line: 'v2 never answered', from: '14-destination-rule', step: '15-send-requests', env: { WAIT_RESPONSES_SECONDS: '0.3' }, before: () => setBundle(east, 'west.local') },
+  { page: 'docs/15-send-requests.md', line: 'v2 never answered', from: '14-destination-rule', step: '15-send-requests', env: () => ({ WAIT_RESPONSES_SECONDS: '0.3' }), before: (w) => setBundle(w, east, 'west.local') },
   {
     page: 'docs/troubleshooting.md', line: 'kind cannot write your kubeconfig', from: 'empty', step: '01-clusters',
-    before: async () => writeFileSync(lock(), ''), after: () => rmSync(lock(), { force: true }),
+    before: async (w) => writeFileSync(lock(w), ''), after: (w) => rmSync(lock(w), { force: true }),
   },
 ]
 
-function oldIstioctl(): string {
-  const bin = join(ws.root, 'istioctl-1.26')
+function oldIstioctl(w: Workspace): string {
+  const bin = join(w.root, 'istioctl-1.26')
   mkdirSync(bin, { recursive: true })
   writeFileSync(join(bin, 'istioctl'), '#!/bin/sh\necho "client version: 1.26.2"\n')
   chmodSync(join(bin, 'istioctl'), 0o755)
   return bin
 }
 
-describe('each failure sample is what the step prints when that happens', { concurrency: false }, () => {
+// Two scenarios at a time, each in a workspace of its own, started from the checkpoints of
+// the run above.
+const pool: Workspace[] = []
+const idle: Workspace[] = []
+async function withWorkspace<T>(work: (w: Workspace) => Promise<T>): Promise<T> {
+  const w = idle.pop() ?? (() => {
+    const fresh = new Workspace()
+    pool.push(fresh)
+    return fresh
+  })()
+  try {
+    return await work(w)
+  } finally {
+    idle.push(w)
+  }
+}
+after(() => pool.forEach((w) => w.remove()))
+
+describe('each failure sample is what the step prints when that happens', { concurrency: 2 }, () => {
   const pagesOf = (scenario: Scenario) => scenario.pages ?? [scenario.page!]
   const samplesOf = (scenario: Scenario) => blocks.filter((b) => pagesOf(scenario).includes(b.page) && isFailure(b) && b.lines.some((l) => l.startsWith('✖') && l.includes(scenario.line)))
 
@@ -218,22 +236,22 @@ describe('each failure sample is what the step prints when that happens', { conc
   })
 
   for (const scenario of scenarios) {
-    test(`${pagesOf(scenario).join(', ')}: ${scenario.line}`, async () => {
+    test(`${pagesOf(scenario).join(', ')}: ${scenario.line}`, () => withWorkspace(async (w) => {
       const samples = samplesOf(scenario)
       assert.equal(samples.length, pagesOf(scenario).length, `one failure sample on each of ${pagesOf(scenario).join(', ')} whose ✖ line has "${scenario.line}"`)
-      ws.restore(checkpoints[scenario.from]!)
+      w.restore(checkpoints[scenario.from]!)
       try {
-        await scenario.before?.()
-        const run = await ws.script(scenario.step, [], { env: scenario.env })
+        await scenario.before?.(w)
+        const run = await w.script(scenario.step, [], { env: scenario.env?.(w) })
         assert.notEqual(run.code, 0, `${scenario.step} did not fail:\n${tail(run)}`)
         for (const sample of samples) {
-          const problems = failureDifferences(sample.lines, run.output, masks)
+          const problems = failureDifferences(sample.lines, run.output, { replace: [[w.env.METALLB_MANIFEST_URL!, versions.metallb.manifest], [w.home, '/home/me']] })
           assert.deepEqual(problems, [], `${sample.page}:${sample.line} is not what ${scenario.step} printed:\n  ${problems.join('\n  ')}\n--- output:\n${tail(run, 40)}`)
         }
       } finally {
-        ws.clearFaults()
-        scenario.after?.()
+        w.clearFaults()
+        scenario.after?.(w)
       }
-    })
+    }))
   }
 })
