@@ -7,13 +7,16 @@
 import { step } from '../../lib/step.ts'
 import { fail } from '../../lib/errors.ts'
 import { compareRoots, decodeCertificate, describeCertificate, fingerprints, issuedByOneOf, means, pemBlocks, proxySecrets, shortName, shows } from '../../lib/inspect.ts'
-import { ok } from '../../lib/output.ts'
+import { note, ok } from '../../lib/output.ts'
 
 const wb = await step('inspect-trust', 'what curl (east) and helloworld v2 (west) trust, against both SPIRE servers\' bundles', {
   tools: ['kubectl', 'istioctl'], page: 'docs/15-send-requests.md',
 })
 const { east, west } = wb
-if (wb.dryRun) fail('a dry run has no cluster to read: inspect-trust only reads what steps 04 to 15 made', 'run it against the clusters, after make 15')
+if (wb.dryRun) {
+  note(undefined, `a dry run has no cluster to read: inspect-trust only reads what steps 04 to 15 made; run it against the clusters, after make 15`)
+  process.exit(0)
+}
 
 // Each server's own bundle as PEM: its X.509 authorities (the x5c of its x509-svid keys).
 const [eastBundle, westBundle] = await wb.both(async (cluster) => {

@@ -235,6 +235,17 @@ describe('each failure sample is what the step prints when that happens', { conc
     assert.deepEqual(orphans.map((b) => `${b.page}:${b.line}: ${b.lines.find((l) => l.startsWith('✖'))}`), [])
   })
 
+  test('the inspections, run before the steps they read, name the step to run', () => withWorkspace(async (w) => {
+    w.restore(checkpoints['10-helloworld-service']!)
+    const identity = await w.make('inspect-identity')
+    assert.notEqual(identity.code, 0)
+    assert.match(identity.stderr, /✖ \[east\] there is no helloworld-v1 pod in east\n {2}→ run make 11/, tail(identity))
+    w.restore(checkpoints['11-helloworld-v1']!)
+    const trust = await w.make('inspect-trust')
+    assert.notEqual(trust.code, 0)
+    assert.match(trust.stderr, /✖ \[east\] istioctl failed \(exit 1\): istioctl --context=kind-cluster-east proxy-config secret deploy\/curl -o json\n[\s\S]*→ run make 13/, tail(trust))
+  }))
+
   for (const scenario of scenarios) {
     test(`${pagesOf(scenario).join(', ')}: ${scenario.line}`, () => withWorkspace(async (w) => {
       const samples = samplesOf(scenario)
