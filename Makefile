@@ -29,7 +29,7 @@ DEPS := deps
 # `make 05 ARGS=--dry-run` passes flags to the script; `make clean YES=1` confirms.
 ARGS ?=
 
-.PHONY: deps help demo clean test unit typecheck e2e doctor bench pins experiments experiment $(STEPS) 99-cleanup
+.PHONY: deps help demo clean test unit typecheck e2e doctor bench pins experiments experiment $(STEPS) 99-cleanup inspect-identity inspect-trust
 
 help:
 	@echo "Istio multi-cluster mesh with federated SPIRE servers, one step at a time."
@@ -48,6 +48,10 @@ help:
 	@echo "  make bench           how close make demo comes to its critical path"
 	@echo "  make pins            the tool versions the real-cluster workflow runs"
 	@echo "  make experiments     change one setting of the finished demo and see what breaks: the list"
+	@echo
+	@echo "One identity followed end to end (they only read):"
+	@echo "  make inspect-identity   after 11: helloworld-v1's, from its ClusterSPIFFEID to the certificate in its proxy"
+	@echo "  make inspect-trust      after 15: the roots curl and v2 hold, against both SPIRE servers' bundles"
 	@echo
 	@echo "Read along: docs/README.md"
 
@@ -77,6 +81,10 @@ clean: $(DEPS)
 	@$(NODE) scripts/99-cleanup.ts $(if $(YES),--yes) $(ARGS)
 
 doctor: 00-preflight
+
+# One identity followed end to end, with the commands shown (scripts/inspect/): they only read.
+inspect-identity inspect-trust: $(DEPS)
+	@$(NODE) scripts/inspect/$(patsubst inspect-%,%,$@).ts $(ARGS)
 
 typecheck: $(DEPS)
 	$(NODE) node_modules/typescript/bin/tsc --noEmit -p .

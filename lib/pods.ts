@@ -33,3 +33,25 @@ export async function waitForPodsUsingSpiffeCsiToGo(cluster: Cluster): Promise<v
     return left.length === 0 ? true : undefined
   }, `see why they do not go: kubectl --context=${cluster.context} describe pod -n <namespace> <pod>; SPIRE is removed only after them, so that its CSI driver can unmount their volumes`, () => seen)
 }
+
+// The pod a workload runs now, from a `kubectl get pods -l ... -o json` list: the newest one
+// that is not on its way out (a rollout leaves the old one Terminating for a while).
+export interface CurrentPod {
+  name: string
+  uid: string
+  serviceAccount: string
+  node: string
+}
+
+export function currentPod(listJson: string): CurrentPod | undefined {
+  let list: { items?: Array<{ metadata?: { name?: string; uid?: string; creationTimestamp?: string; deletionTimestamp?: string }; spec?: { serviceAccountName?: string; nodeName?: string } }> }
+  try {
+    list = JSON.parse(listJson)
+  } catch {
+    return undefined
+  }
+  const pod = (list.items ?? [])
+    .filter((item) => !item.metadata?.deletionTimestamp)
+    .sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0]
+  return pod?.metadata?.name ? { name: pod.metadata.name, uid: String(pod.metadata.uid ?? ''), serviceAccount: pod.spec?.serviceAccountName ?? 'default', node: pod.spec?.nodeName ?? '' } : undefined
+}

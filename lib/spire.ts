@@ -9,7 +9,12 @@ import { standIns } from './defaults.ts'
 import { fail } from './errors.ts'
 import type { Result } from './run.ts'
 import * as check from './validate.ts'
+import { selfSignedCaCertificate } from './x509.ts'
 import { probeTimeout, waitFor } from './wait.ts'
+
+// The ClusterSPIFFEID step 04's values make for Istio's pods: the chart names each one
+// <namespace>-<release>-<key> (controller-manager-cluster-ids.yaml), here spire, spire, sidecars.
+export const sidecarsClusterSpiffeId = 'spire-spire-sidecars'
 
 // ip on most load balancers, hostname on some clouds (AWS); at most one of them is set.
 const loadBalancerAddress = '{.status.loadBalancer.ingress[0].ip}{.status.loadBalancer.ingress[0].hostname}'
@@ -33,15 +38,27 @@ export async function loadBalancerAddressOf(cluster: Cluster, service: string, n
   }, fix, () => seen)
 }
 
-// A well-formed JWKS with a freshly generated key: what a dry run shows instead of a real bundle.
-export function standInBundle(): string {
-  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  const jwk = publicKey.export({ format: 'jwk' })
-  return JSON.stringify({ keys: [{ use: 'jwt-svid', kid: randomBytes(16).toString('hex'), ...jwk }], spiffe_sequence: 1, spiffe_refresh_hint: 300 })
+// What a dry run shows instead of a real bundle: one shaped like SPIRE's, with fresh keys. An
+// X.509 authority (x509-svid) carries its CA certificate in x5c, a self-signed certificate
+// for spiffe://<trust domain>, as SPIRE's server makes it; a JWT authority (jwt-svid) has a
+// key ID. RSA 2048 for both, the chart's caKeyType (SPIRE uses it for JWT keys too).
+export function standInBundle(trustDomain: string): string {
+  const ca = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const jwt = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' })
+  const certificate = selfSignedCaCertificate({ ...ca, subject: { country: 'US', organization: 'istio.io', commonName: trustDomain }, uri: `spiffe://${trustDomain}` })
+  const x509 = ca.publicKey.export({ format: 'jwk' })
+  return JSON.stringify({
+    keys: [
+      { use: 'x509-svid', kty: 'RSA', n: x509.n, e: x509.e, x5c: [certificate.toString('base64')] },
+      { use: 'jwt-svid', kty: 'RSA', kid: randomBytes(24).toString('base64url'), n: jwt.n, e: jwt.e },
+    ],
+    spiffe_sequence: 1,
+    spiffe_refresh_hint: 300,
+  })
 }
 
 export async function showBundle(cluster: Cluster): Promise<string> {
-  const { stdout } = await cluster.$({ standIn: standInBundle(), fix: `check that spire-server-0 runs: kubectl --context=${cluster.context} get pods -n spire` })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle show -format spiffe`
+  const { stdout } = await cluster.$({ standIn: standInBundle(cluster.trustDomain), fix: `check that spire-server-0 runs: kubectl --context=${cluster.context} get pods -n spire` })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle show -format spiffe`
   return parseBundle(stdout, cluster.name)
 }
 

@@ -28,6 +28,7 @@ export interface StepOptions {
   contexts?: boolean        // both contexts must exist already (default true)
   switches?: string[]       // flags of this script alone, such as print-env
   asks?: Key[]              // choices this step asks for on a terminal, if not made yet
+  page?: string             // where the docs explain it, when that is not docs/<id>.md
 }
 
 export interface Workbook {
@@ -60,7 +61,8 @@ export async function step(id: string, title: string, options: StepOptions = {})
     const flags = parseFlags(process.argv.slice(2), options.switches)
     if (flags.switches.has('print-env')) talkOnStderr()
     if (flags.switches.has('help')) {
-      say(`node scripts/${id}.ts [--dry-run] [--yes]${(options.switches ?? []).map((s) => ` [--${s}]`).join('')}\n  ${title}\n  page: docs/${id}.md`)
+      const script = relative(root, process.argv[1] ?? `scripts/${id}.ts`)
+      say(`node ${script} [--dry-run] [--yes]${(options.switches ?? []).map((s) => ` [--${s}]`).join('')}\n  ${title}\n  page: ${options.page ?? `docs/${id}.md`}`)
       process.exit(0)
     }
     const config = new Config(flags.values)

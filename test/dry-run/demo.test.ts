@@ -4,6 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { X509Certificate } from 'node:crypto'
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -126,7 +127,13 @@ test('05: each cluster gets a ClusterFederatedTrustDomain for the other', () => 
     assert.equal(cftd.spec.trustDomain, `${o}.local`)
     assert.equal(cftd.spec.bundleEndpointURL, `https://172.18.${space}.200:8443`)
     assert.deepEqual(cftd.spec.bundleEndpointProfile, { type: 'https_spiffe', endpointSPIFFEID: `spiffe://${o}.local/spire/server` })
-    assert.ok(JSON.parse(cftd.spec.trustDomainBundle).keys.length >= 1)
+    // Shaped like a real one: the X.509 authority carries its CA certificate (x5c), for the
+    // other trust domain, and there is a JWT authority besides.
+    const keys = JSON.parse(cftd.spec.trustDomainBundle).keys
+    assert.deepEqual(keys.map((k: { use: string }) => k.use), ['x509-svid', 'jwt-svid'])
+    const ca = new X509Certificate(Buffer.from(keys[0].x5c[0], 'base64'))
+    assert.equal(ca.ca, true)
+    assert.equal(ca.subjectAltName, `URI:spiffe://${o}.local`)
   }
 })
 

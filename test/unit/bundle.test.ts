@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
 import { parse } from 'yaml'
 import { bundleKeys, holdsKeysOf, parseBundle, sameKeys } from '../../lib/bundle.ts'
 import { standInBundle } from '../../lib/spire.ts'
@@ -26,8 +27,21 @@ test('what is not a JWKS with a key is refused, naming the cluster', () => {
   }
 })
 
-test('the stand-in bundle of a dry run is itself a valid bundle', () => {
-  assert.doesNotThrow(() => parseBundle(standInBundle(), 'stand-in'))
+test('the stand-in bundle of a dry run is shaped like SPIRE\'s: an X.509 authority with its CA certificate, and a JWT authority', () => {
+  const text = standInBundle('west.local')
+  assert.doesNotThrow(() => parseBundle(text, 'stand-in'))
+  const [x509, jwt] = JSON.parse(text).keys
+  assert.equal(x509.use, 'x509-svid')
+  assert.equal(x509.kty, 'RSA')
+  const ca = new X509Certificate(Buffer.from(x509.x5c[0], 'base64'))
+  assert.equal(ca.ca, true)
+  assert.equal(ca.subjectAltName, 'URI:spiffe://west.local')
+  assert.ok(ca.verify(ca.publicKey), 'self-signed')
+  assert.equal(ca.publicKey.export({ format: 'jwk' }).n, x509.n, 'the certificate holds the key of the JWK')
+  assert.equal(ca.publicKey.asymmetricKeyDetails?.modulusLength, 2048)
+  assert.equal(jwt.use, 'jwt-svid')
+  assert.ok(typeof jwt.kid === 'string' && jwt.kid.length > 0)
+  assert.equal(bundleKeys(text).length, 2, 'both count as authorities')
 })
 
 test('bundle indentation: the rendered ClusterFederatedTrustDomain holds the bundle exactly', () => {

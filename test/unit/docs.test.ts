@@ -177,8 +177,8 @@ test('README.md exists at the repository root', () => {
     'and links docs/README.md and docs/architecture.md); this test checks its links as soon as it exists.')
 })
 
-test('every relative link in README.md and docs/ resolves to a file or folder', () => {
-  const files = [...(existsSync(readmePath) ? [readmePath] : []), ...markdownFiles(docsDir)]
+test('every relative link in README.md, CONTRIBUTING.md and docs/ resolves to a file or folder', () => {
+  const files = [readmePath, join(root, 'CONTRIBUTING.md')].filter((file) => existsSync(file)).concat(markdownFiles(docsDir))
   const broken: string[] = []
   for (const file of files) {
     for (const target of linkTargets(readFileSync(file, 'utf8'))) {
@@ -190,4 +190,129 @@ test('every relative link in README.md and docs/ resolves to a file or folder', 
     }
   }
   assert.deepEqual(broken, [], `broken links:\n  ${broken.join('\n  ')}`)
+})
+
+// ---------- the glossary: every term linked where a page first uses it ----------
+
+// The glossary's terms, how a page writes each (in prose; a few that are names in code also
+// as an inline code span of their own, `ROOTCA`), and the heading that defines it. "bundle"
+// is not "bundle endpoint"; "network" is Istio's only when a page says so ("Istio network").
+const glossaryTerms: ReadonlyArray<{ anchor: string; pattern: RegExp; code?: boolean }> = [
+  { anchor: 'spiffe-id', pattern: /\bSPIFFE\s+IDs?\b/ },
+  { anchor: 'trust-domain', pattern: /\btrust\s+domains?\b/i },
+  { anchor: 'svid', pattern: /\b(?:X\.509-|X509-)?SVIDs?\b/ },
+  { anchor: 'bundle', pattern: /\b(?:trust\s+)?bundles?\b(?!\s+endpoint)/i },
+  { anchor: 'jwks', pattern: /\bJWKS\b/ },
+  { anchor: 'registration-entry', pattern: /\bregistration\s+entr(?:y|ies)\b/i },
+  { anchor: 'federation', pattern: /\bfederat(?:ion|ions|e|es|ed|ing)\b/i },
+  { anchor: 'bundle-endpoint', pattern: /\bbundle\s+endpoints?\b/i },
+  { anchor: 'https_spiffe', pattern: /\bhttps_spiffe\b/, code: true },
+  { anchor: 'san', pattern: /\bSANs?\b/ },
+  { anchor: 'xds', pattern: /\bxDS\b/ },
+  { anchor: 'sds', pattern: /\bSDS\b/ },
+  { anchor: 'rootca', pattern: /\bROOTCA\b/, code: true },
+  { anchor: 'mesh-id', pattern: /\bmesh\s+IDs?\b/i },
+  { anchor: 'network', pattern: /\bIstio\s+networks?\b/i },
+  { anchor: 'east-west-gateway', pattern: /\beast-west\s+gateways?\b/i },
+  { anchor: 'auto_passthrough', pattern: /\bAUTO_PASSTHROUGH\b/, code: true },
+  { anchor: 'remote-secret', pattern: /\bremote\s+secrets?\b/i },
+]
+
+const glossaryPath = join(docsDir, 'glossary.md')
+
+// GitHub's anchor for a heading: lower case, punctuation other than - and _ dropped, spaces as -.
+const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-')
+
+// The page as prose, at the same offsets: fenced blocks, headings and navigation lines (links
+// and separators only) blanked, and in `prose` every inline code span (listed in `spans`) and
+// every link's target blanked too.
+function proseOf(markdown: string): { prose: string; text: string; spans: Array<{ at: number; content: string }> } {
+  const blank = (s: string) => s.replace(/[^\n]/g, ' ')
+  let fence: string | undefined
+  const lines = markdown.split('\n').map((line) => {
+    const opener = /^\s{0,3}(`{3,}|~{3,})/.exec(line)
+    if (fence === undefined && opener) {
+      fence = opener[1]!
+      return blank(line)
+    }
+    if (fence !== undefined) {
+      if (line.trim().startsWith(fence[0]!.repeat(fence.length)) && line.trim().replace(/[`~]/g, '') === '') fence = undefined
+      return blank(line)
+    }
+    if (/^\s{0,3}#{1,6}\s/.test(line)) return blank(line)
+    // A line of links joined by " · " (the navigation bars, a list of contents) is not prose.
+    if (line.includes('·') && line.replace(/\[[^\]]*\]\([^)]*\)/g, '').replace(/[\s·]/g, '') === '') return blank(line)
+    return line
+  })
+  const text = lines.join('\n')
+  const spans: Array<{ at: number; content: string }> = []
+  const prose = text.replace(/(`+)([^`]*?)\1/g, (whole, _ticks: string, content: string, at: number) => {
+    spans.push({ at, content: content.trim() })
+    return blank(whole)
+  }).replace(/\]\([^)]*\)/g, (target) => blank(target)) // where a link points is not prose
+  return { prose, text, spans }
+}
+
+// Where the term is first used on a page: its offset, or undefined when the page never uses it.
+function firstUse(page: ReturnType<typeof proseOf>, term: (typeof glossaryTerms)[number]): number | undefined {
+  const inProse = page.prose.search(term.pattern)
+  const inCode = term.code ? page.spans.find((span) => new RegExp(`^(?:${term.pattern.source})$`, term.pattern.flags).test(span.content))?.at : undefined
+  const uses = [inProse, inCode].filter((at): at is number => at !== undefined && at >= 0)
+  return uses.length ? Math.min(...uses) : undefined
+}
+
+// The link around an offset, if there is one: its target.
+function linkAround(text: string, at: number): string | undefined {
+  for (const match of text.matchAll(/\[((?:[^[\]]|\[[^\]]*\])*)\]\(\s*(<[^>]*>|[^)\s]+)[^)]*\)/g)) {
+    const start = match.index! + 1
+    if (at >= start && at < start + match[1]!.length) return match[2]!.replace(/^<(.*)>$/, '$1')
+  }
+  return undefined
+}
+
+function pagesThatUseTheGlossary(): string[] {
+  return readdirSync(docsDir).filter((file) => file.endsWith('.md') && file !== 'glossary.md').map((file) => join(docsDir, file))
+}
+
+test('the first-use reader: code, headings and navigation do not count; a link to the glossary does', () => {
+  const page = proseOf([
+    '# The trust domain page',
+    '[All steps](README.md) · [Next: Federate the bundles →](05-federate-bundles.md)',
+    '```text',
+    'ROOTCA  CA  ACTIVE  east.local',
+    '```',
+    'Run `spire-server bundle show` and read `ROOTCA` for each [trust domain](glossary.md#trust-domain) and its bundle.',
+  ].join('\n'))
+  const term = (anchor: string) => glossaryTerms.find((t) => t.anchor === anchor)!
+  const domain = firstUse(page, term('trust-domain'))!
+  assert.equal(linkAround(page.text, domain), 'glossary.md#trust-domain')
+  const rootca = firstUse(page, term('rootca'))!
+  assert.equal(page.text.slice(rootca, rootca + 8), '`ROOTCA`', 'a code span of the term itself counts')
+  assert.equal(linkAround(page.text, rootca), undefined)
+  const bundle = firstUse(page, term('bundle'))!
+  assert.equal(page.text.slice(bundle, bundle + 6), 'bundle', 'not the command in code, nor the link in the navigation line')
+  assert.ok(bundle > rootca)
+  assert.equal(firstUse(proseOf('Its bundle endpoint.'), term('bundle')), undefined, '"bundle endpoint" is a term of its own')
+})
+
+test('docs/glossary.md defines every term under a heading of its own', () => {
+  const headings = readFileSync(glossaryPath, 'utf8').split('\n').filter((line) => /^#{2,4}\s/.test(line)).map((line) => slug(line.replace(/^#+\s*/, '')))
+  const missing = glossaryTerms.filter((term) => !headings.includes(term.anchor)).map((term) => term.anchor)
+  assert.deepEqual(missing, [], `docs/glossary.md has no heading for: ${missing.join(', ')}`)
+})
+
+test('every page of docs/ links each glossary term at its first use', () => {
+  const problems: string[] = []
+  for (const file of pagesThatUseTheGlossary()) {
+    const page = proseOf(readFileSync(file, 'utf8'))
+    for (const term of glossaryTerms) {
+      const at = firstUse(page, term)
+      if (at === undefined) continue
+      const target = linkAround(page.text, at)
+      const line = page.text.slice(0, at).split('\n').length
+      const word = (page.prose.slice(at).match(term.pattern) ?? page.text.slice(at).match(/`[^`]*`/))?.[0]
+      if (target !== `glossary.md#${term.anchor}`) problems.push(`${show(file)}:${line}: "${word}" should link [${word}](glossary.md#${term.anchor})${target ? ` (it links ${target})` : ''}`)
+    }
+  }
+  assert.deepEqual(problems, [], `first uses without their glossary link:\n  ${problems.join('\n  ')}`)
 })

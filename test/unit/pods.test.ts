@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { podsUsingCsiDriver, spiffeCsiDriver } from '../../lib/pods.ts'
+import { currentPod, podsUsingCsiDriver, spiffeCsiDriver } from '../../lib/pods.ts'
 
 test('the pods that mount a CSI driver\'s volume are found in kubectl\'s pod list, and only those', () => {
   const list = JSON.stringify({
@@ -15,4 +15,12 @@ test('the pods that mount a CSI driver\'s volume are found in kubectl\'s pod lis
   assert.deepEqual(podsUsingCsiDriver(list, 'ebs.csi.aws.com'), ['default/other'])
   assert.deepEqual(podsUsingCsiDriver('{"items": []}', spiffeCsiDriver), [])
   assert.deepEqual(podsUsingCsiDriver('not json', spiffeCsiDriver), [])
+})
+
+test('a workload\'s current pod is its newest one that is not terminating', () => {
+  const pod = (name: string, created: string, extra: Record<string, string> = {}) => ({ metadata: { name, uid: `uid-${name}`, creationTimestamp: created, ...extra }, spec: { serviceAccountName: 'curl', nodeName: 'cluster-east-control-plane' } })
+  const list = JSON.stringify({ items: [pod('old', '2025-09-05T17:00:00Z'), pod('newest-leaving', '2025-09-05T17:02:00Z', { deletionTimestamp: '2025-09-05T17:03:00Z' }), pod('new', '2025-09-05T17:01:00Z')] })
+  assert.deepEqual(currentPod(list), { name: 'new', uid: 'uid-new', serviceAccount: 'curl', node: 'cluster-east-control-plane' })
+  assert.equal(currentPod('{"items": []}'), undefined)
+  assert.equal(currentPod('No resources found'), undefined)
 })

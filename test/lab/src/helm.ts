@@ -12,7 +12,7 @@ import { connect } from './connect.ts'
 import { applyObject, deleteObject, loadBalancer, reconcile, workloadReadiness } from './controllers.ts'
 import { consumeOnce, faults } from './faults.ts'
 import { apiServer, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, updateCluster, type Obj, type Release } from './model.ts'
-import { chartAppVersion, charts, generateBundle, spireCrdsObjects, spireDefaults, spireObjects } from './spire.ts'
+import { chartAppVersion, charts, spireAuthority, spireCrdsObjects, spireDefaults, spireObjects } from './spire.ts'
 import { files, readJson, stateDir, ToolExit, updateJson } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
 import { out, runTool } from './tool.ts'
@@ -244,7 +244,7 @@ async function upgrade(p: Parsed, installOnly: boolean): Promise<number> {
       // bundle and its datastore; else it starts with fresh keys.
       const trustDomain = String(release.computed.global?.spire?.trustDomain ?? 'example.org')
       if (release.computed['spire-server']?.enabled === false) delete state.spire
-      else if (state.spire?.trustDomain !== trustDomain) state.spire = { trustDomain, bundle: generateBundle(trustDomain, release.computed.global?.spire?.caSubject ?? {}), created: now }
+      else if (state.spire?.trustDomain !== trustDomain) state.spire = { trustDomain, ...spireAuthority(trustDomain, release.computed.global?.spire?.caSubject ?? {}, now), created: now }
     }
     state.releases[releaseKey] = release
     reconcile(world, state, now)

@@ -6,7 +6,7 @@
 // between the two proxies would succeed, each decided from the content that was applied.
 // Each rule names where upstream writes it (istio/istio at the tag given); the provenance
 // table in test/lab/README.md lists them all.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes, X509Certificate } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
 import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
 import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
@@ -15,6 +15,7 @@ import { istioOperatorShape, istioProfiles, unknownFields } from './istio-fields
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
 import { federatedNow, otherClusters, spireProblems, spireRelease } from './spire.ts'
 import { ToolExit } from './state.ts'
+import { proxyCertificates } from './svids.ts'
 import { randomInt } from './random.ts'
 import { scaled } from './timing.ts'
 
@@ -489,17 +490,29 @@ export interface SecretRow {
 }
 
 export function proxySecretRows(world: World, state: ClusterState, pod: Stored, now = Date.now()): SecretRow[] {
-  const id = proxyIdentity(world, state, pod, now)
-  if (!id) return []
-  const seed = (what: string) => createHash('sha256').update(`${pod.obj.metadata?.uid}:${what}`).digest('hex').slice(0, 32)
-  const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
-  if (id.source === 'none') {
+  const held = proxyCertificates(world, state, pod, now)
+  if (!held) return []
+  if (held.source === 'none') {
     const warming = (name: string): SecretRow => ({ name, type: '', status: 'WARMING', valid: false, serial: '', notAfter: '', notBefore: '', trustDomain: '' })
     return [warming('default'), warming('ROOTCA')]
   }
-  const rows: SecretRow[] = [{ name: 'default', type: 'Cert Chain', status: 'ACTIVE', valid: true, serial: seed('default'), notAfter: when(now + 3600_000), notBefore: when(now - 10_000), trustDomain: id.trustDomain }]
-  for (const domain of id.rootDomains) rows.push({ name: 'ROOTCA', type: 'CA', status: 'ACTIVE', valid: true, serial: seed(`root ${domain}`), notAfter: when(now + 86400_000), notBefore: when(now - 600_000), trustDomain: domain })
-  return rows
+  return [secretRow('default', held.chain!, undefined, now), ...held.roots.map((root) => secretRow('ROOTCA', root.pem, root.trustDomain, now))]
+}
+
+// secretMetaFromCert (util.go): the first certificate of the PEM; its serial as %032x, its
+// dates as RFC 3339, valid between them; a root's trust domain from the SPIFFE validator, or
+// else (a certificate, istiod's root) the host of its spiffe:// URI SAN, if it has one.
+function secretRow(name: string, text: string, trustDomain: string | undefined, now: number): SecretRow {
+  const cert = new X509Certificate(text)
+  const when = (date: string) => new Date(date).toISOString().replace(/\.\d+Z$/, 'Z')
+  const uri = /URI:spiffe:\/\/([^/,\s]+)/.exec(cert.subjectAltName ?? '')
+  return {
+    name, type: cert.ca ? 'CA' : 'Cert Chain', status: 'ACTIVE',
+    valid: now > new Date(cert.validFrom).getTime() && now < new Date(cert.validTo).getTime(),
+    serial: BigInt(`0x${cert.serialNumber}`).toString(16).padStart(32, '0'),
+    notAfter: when(cert.validTo), notBefore: when(cert.validFrom),
+    trustDomain: trustDomain ?? uri?.[1] ?? '',
+  }
 }
 
 // The table: its TRUST DOMAIN column only when every secret has a trust domain

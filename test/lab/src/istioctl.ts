@@ -3,17 +3,18 @@
 // labels as istioctl does), uninstall, create-remote-secret, remote-clusters,
 // proxy-config secret, version.
 import { readFileSync, existsSync } from 'node:fs'
-import { parseAllDocuments } from 'yaml'
+import { parseAllDocuments, stringify as stringifyYaml } from 'yaml'
 import { recordApplied } from './applied.ts'
 import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec, type Parsed } from './args.ts'
 import { connect } from './connect.ts'
 import { applyObject, deleteObject, podReadiness, reconcile, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
-import { controlPlane, controlPlaneVersion, istioVersion, newToken, ownerLabels, prunable, proxyIdentity, proxySecretRows, proxySecretTable, readOperator, remoteClusters, remoteSecretYaml, renderOperator, revisionOf, type Owner, type Rendered } from './istio.ts'
+import { controlPlane, controlPlaneVersion, istioVersion, newToken, ownerLabels, prunable, proxySecretRows, proxySecretTable, readOperator, remoteClusters, remoteSecretYaml, renderOperator, revisionOf, type Owner, type Rendered, type SecretRow } from './istio.ts'
 import { resolveContext } from './kubeconfig.ts'
-import { dig, find, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, resourceFor, updateCluster, type ClusterState, type Obj, type Stored } from './model.ts'
+import { dig, find, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, resourceFor, updateCluster, type ClusterState, type Obj, type Stored, type World } from './model.ts'
 import { ToolExit } from './state.ts'
 import { parseGoDuration, scaled, sleep, waitUntil } from './timing.ts'
+import { istiodAuthority, proxyCertificates } from './svids.ts'
 import { out, runTool } from './tool.ts'
 
 const globals: FlagSpec[] = [
@@ -138,6 +139,8 @@ async function install(p: Parsed): Promise<number> {
       }
     }
     state.operators[name ?? 'installed-state'] = { spec, installed: now, objects: keys }
+    // istiod makes its self-signed root the first time it starts, and keeps it (svids.ts).
+    if (rendered.some((c) => c.component === 'Istiod') && !state.istioCa) state.istioCa = istiodAuthority(String(spec.meshConfig?.trustDomain ?? 'cluster.local'), now)
     if (keys.some((k) => k.endsWith('|istio-reader-service-account')) && !state.readerToken) state.readerToken = newToken()
     reconcile(world, state, now)
   })
@@ -312,27 +315,39 @@ async function proxyConfig(p: Parsed): Promise<number> {
     return 0
   }
   const rows = proxySecretRows(world, state, pod)
-  if (flag(p, 'output') === 'json') {
-    const id = proxyIdentity(world, state, pod)
-    const type = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret'
-    const roots = rows.filter((r) => r.name === 'ROOTCA' && r.status === 'ACTIVE')
-    // Envoy's config dump: SPIRE sends ROOTCA as a SPIFFE validator, one bundle per trust
-    // domain; istiod as one trusted CA. Warming secrets have no content yet.
-    const rootSecret = roots.every((r) => r.trustDomain !== '')
-      ? { '@type': type, name: 'ROOTCA', validationContext: { customValidatorConfig: { name: 'envoy.tls.cert_validator.spiffe', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig', trustDomains: roots.map((r) => ({ name: r.trustDomain, trustBundle: { inlineBytes: Buffer.from(`lab root of ${r.trustDomain}`).toString('base64') } })) } } } }
-      : { '@type': type, name: 'ROOTCA', validationContext: { trustedCa: { inlineBytes: Buffer.from(`lab root of ${state.name}'s istiod`).toString('base64') } } }
-    const active = rows.filter((r) => r.status === 'ACTIVE' && r.name === 'default').map((r) => ({
-      name: 'default', versionInfo: r.notBefore, lastUpdated: r.notBefore,
-      secret: { '@type': type, name: 'default', tlsCertificate: { certificateChain: { inlineBytes: Buffer.from(`lab certificate ${id?.spiffeId ?? ''}`).toString('base64') }, privateKey: { inlineBytes: 'W3JlZGFjdGVkXQ==' } } },
-    }))
-    if (roots.length > 0) active.push({ name: 'ROOTCA', versionInfo: roots[0]!.notBefore, lastUpdated: roots[0]!.notBefore, secret: rootSecret as never })
-    const warming = rows.filter((r) => r.status === 'WARMING').map((r) => ({ name: r.name, versionInfo: 'uninitialized', lastUpdated: new Date().toISOString(), secret: { '@type': type, name: r.name } }))
-    out(JSON.stringify({ dynamicActiveSecrets: active, ...(warming.length ? { dynamicWarmingSecrets: warming } : {}) }, null, 2))
+  const output = flag(p, 'output')
+  if (output !== undefined && !['json', 'yaml', 'short'].includes(output)) throw new ToolExit(1, `Error: output format "${output}" not supported`)
+  if (output === 'json' || output === 'yaml') {
+    const dump = secretsConfigDump(world, state, pod, rows)
+    // PrintSecretDump (istioctl/pkg/writer/envoy/configdump/configdump.go): the SecretsConfigDump
+    // as protojson, indented with four spaces (yaml: the same, converted).
+    out(output === 'json' ? JSON.stringify(dump, null, 4) : stringifyYaml(dump))
     return 0
   }
   const table = proxySecretTable(rows)
   out(typeof table === 'string' ? table : tabwrite(table, 5))
   return 0
+}
+
+// Envoy's secrets config dump (envoy.admin.v3.SecretsConfigDump), as istioctl asks for it
+// (`?mask=dynamic_active_secrets,dynamic_warming_secrets`) and re-marshals it: camelCase
+// names, private keys as Envoy redacts them ("[redacted]"). Its shape follows the SPIRE
+// proxy's dump in istio/istio 1.30.3, istioctl/pkg/writer/envoy/configdump/testdata/secret/
+// spire/config_dump.json; what SPIRE puts in it, pkg/agent/endpoints/sdsv3/handler.go (svids.ts).
+// A warming secret has a name and no content yet.
+function secretsConfigDump(world: World, state: ClusterState, pod: Stored, rows: SecretRow[]): Obj {
+  const type = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret'
+  const held = proxyCertificates(world, state, pod)
+  const updated = new Date(pod.meta.created).toISOString()
+  const inline = (text: string) => ({ inlineBytes: Buffer.from(text).toString('base64') })
+  if (!held || held.source === 'none') {
+    return { dynamicWarmingSecrets: rows.map((r) => ({ name: r.name, versionInfo: 'uninitialized', lastUpdated: updated, secret: { '@type': type, name: r.name } })) }
+  }
+  const certificate = { name: 'default', lastUpdated: updated, secret: { '@type': type, name: 'default', tlsCertificate: { certificateChain: inline(held.chain!), privateKey: inline('[redacted]') } } }
+  const validationContext = held.source === 'spire'
+    ? { customValidatorConfig: { name: 'envoy.tls.cert_validator.spiffe', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.SPIFFECertValidatorConfig', trustDomains: held.roots.map((root) => ({ name: root.trustDomain, trustBundle: inline(root.pem) })) } } }
+    : { trustedCa: inline(held.roots[0]!.pem) }
+  return { dynamicActiveSecrets: [certificate, { name: 'ROOTCA', lastUpdated: updated, secret: { '@type': type, name: 'ROOTCA', validationContext } }] }
 }
 
 // pkg/version/cobra.go and istioctl/pkg/version/version.go (1.27.0-1.30.3): --short and

@@ -73,6 +73,7 @@ export interface ClusterState {
   terminating?: Record<string, Terminating> // pods deleted and not gone yet (kubectl shows them as Terminating)
   readerToken?: string             // the istio-reader service account's token (remote secrets)
   readerTokenSecret?: string       // the key of the Secret that token lives in, once create-remote-secret made one
+  istioCa?: { certificate: string; key: string } // istiod's self-signed root (base64 DER) and its key (PKCS #8 PEM)
 }
 
 // What a SPIRE server keeps in /run/spire/data (the chart's PVC spire-data): its own trust
@@ -82,6 +83,7 @@ export interface ClusterState {
 export interface SpireData {
   trustDomain: string
   bundle: Obj                      // its own bundle, as `spire-server bundle show -format spiffe` prints it
+  caKey?: string                   // the private key of its X.509 authority (PKCS #8 PEM): it signs the SVIDs
   created: number
   relationships?: Record<string, Relationship>
   federatedBundles?: Record<string, { bundle: Obj; at: number }>

@@ -4,16 +4,17 @@
 // ClusterFederatedTrustDomains into federation relationships in the server's datastore, the
 // bundle endpoint other clusters fetch from, and the `spire-server` command inside the
 // server's container.
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
 import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
 import { parseRange } from './metallb.ts'
-import { deepEqual, dig, find, isPlainObject, list, type ClusterState, type LogLine, type Obj, type Release, type SpireData, type Stored, type World } from './model.ts'
+import { deepEqual, dig, find, isPlainObject, list, parseSelector, selects, type ClusterState, type LogLine, type Obj, type Release, type SpireData, type Stored, type World } from './model.ts'
 import { expectedOf, noRole, pinned } from './expected.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
+import { renderGoTemplate } from './gotemplate.ts'
 import { scaled } from './timing.ts'
-import { selfSignedCaCertificate } from './x509.ts'
+import { selfSignedCaCertificate } from '../../../lib/x509.ts'
 
 // The versions the repository's index lists (oldest first), from the pinned ones on: the
 // tags spire-crds-0.5.0, 0.6.0 and spire-0.24.0 … 0.29.0 of spiffe/helm-charts-hardened.
@@ -141,19 +142,29 @@ export function spireObjects(release: Release): Obj[] {
           }],
         })
       }
+      // controller-manager-cluster-ids.yaml: one ClusterSPIFFEID per identity, named
+      // <namespace>-<release>-<key>, with the key as its hint unless one is given, and (type
+      // base, the default) the chart's own namespace left out by a namespaceSelector.
       const ids = dig(server, 'controllerManager', 'identities', 'clusterSPIFFEIDs')
       for (const [key, id] of Object.entries(isPlainObject(ids) ? ids : {})) {
         if (!isPlainObject(id) || id.enabled === false) continue
+        const type = id.type ?? 'base'
+        const namespaceSelector = type === 'raw' ? id.namespaceSelector : {
+          ...(id.namespaceSelector ?? {}),
+          matchExpressions: [...(id.namespaceSelector?.matchExpressions ?? []), { key: 'kubernetes.io/metadata.name', operator: type === 'base' ? 'NotIn' : 'In', values: [ns] }],
+        }
+        const hint = id.hint === undefined ? key : id.hint
         objects.push({
           apiVersion: 'spire.spiffe.io/v1alpha1',
           kind: 'ClusterSPIFFEID',
           metadata: { name: `${ns}-${release.name}-${key}` },
           spec: {
             className: className(release),
+            ...(hint ? { hint } : {}),
             spiffeIDTemplate: id.spiffeIDTemplate,
-            ...(id.podSelector ? { podSelector: id.podSelector } : {}),
-            ...(id.namespaceSelector ? { namespaceSelector: id.namespaceSelector } : {}),
             ...(id.federatesWith ? { federatesWith: id.federatesWith } : {}),
+            ...(id.podSelector ? { podSelector: id.podSelector } : {}),
+            ...(namespaceSelector ? { namespaceSelector } : {}),
           },
         })
       }
@@ -191,24 +202,36 @@ function rsaKey(): { publicKey: KeyObject; privateKey: KeyObject } {
 // The chart's caKeyType is rsa-2048, which SPIRE uses for both the X.509 and the JWT
 // authority (spire_server.md: jwt_key_type defaults to ca_key_type). The X.509 authority is
 // a real self-signed CA certificate with the CA subject of the values and the trust
-// domain's ID as URI SAN, as SPIRE makes it (pkg/server/credtemplate/builder.go).
-export function generateBundle(trustDomain = 'example.org', caSubject: Obj = {}): Obj {
+// domain's ID as URI SAN, valid from 10 s ago (NotBeforeCushion) for the chart's caTTL, 24h
+// (pkg/server/credtemplate/builder.go). Its private key is kept beside it (SPIRE's
+// keys.json on the data volume): the lab's agents issue X509-SVIDs with it (svids.ts).
+export function spireAuthority(trustDomain = 'example.org', caSubject: Obj = {}, now = Date.now()): { bundle: Obj; caKey: string } {
   const ca = rsaKey()
   const jwt = rsaKey().publicKey.export({ format: 'jwk' })
+  const notBefore = new Date(Math.floor(now / 1000) * 1000 - 10_000)
   const der = selfSignedCaCertificate({
     ...ca,
     subject: { country: caSubject.country, organization: caSubject.organization, commonName: caSubject.commonName },
     uri: `spiffe://${trustDomain}`,
+    notBefore,
+    notAfter: new Date(notBefore.getTime() + 10_000 + 86_400_000),
   })
   const x509 = ca.publicKey.export({ format: 'jwk' })
   return {
-    keys: [
-      { use: 'x509-svid', kty: 'RSA', n: x509.n, e: x509.e, x5c: [der.toString('base64')] },
-      { use: 'jwt-svid', kty: 'RSA', kid: randomBytes(24).toString('base64url'), n: jwt.n, e: jwt.e },
-    ],
-    spiffe_sequence: 1,
-    spiffe_refresh_hint: 300,
+    bundle: {
+      keys: [
+        { use: 'x509-svid', kty: 'RSA', n: x509.n, e: x509.e, x5c: [der.toString('base64')] },
+        { use: 'jwt-svid', kty: 'RSA', kid: randomBytes(24).toString('base64url'), n: jwt.n, e: jwt.e },
+      ],
+      spiffe_sequence: 1,
+      spiffe_refresh_hint: 300,
+    },
+    caKey: ca.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   }
+}
+
+export function generateBundle(trustDomain = 'example.org', caSubject: Obj = {}): Obj {
+  return spireAuthority(trustDomain, caSubject).bundle
 }
 
 export function parsedBundle(bundle: Obj): ParsedBundle {
@@ -654,11 +677,116 @@ export function spireServerCommand(state: ClusterState, args: string[], stdin = 
     }
     return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 }
   }
-  if (command === 'entry' && sub === 'show') {
-    return { stdout: 'Found 0 entries\n', stderr: '', code: 0 }
-  }
+  if (command === 'entry' && sub === 'show') return entryShow(state, world, rest, now)
   if (command === '--version' || command === 'version') return { stdout: '', stderr: `${chartAppVersion.spire}\n`, code: 0 }
   return { stdout: '', stderr: usage, code: 127 }
+}
+
+// ---------- registration entries ----------
+
+export interface Entry {
+  id: string
+  spiffeId: string
+  parentId: string
+  selectors: string[]
+  federatesWith: string[]
+  hint?: string
+}
+
+// The entries spire-controller-manager 0.6.0 keeps in the server for its ClusterSPIFFEIDs
+// (pkg/spireentry/reconciler.go, entries.go renderPodEntry): one per pod that a
+// ClusterSPIFFEID of its class selects (namespaceSelector, podSelector; namespaces the chart
+// tells it to ignore are skipped: kube-system, kube-public, local-path-storage), on a node;
+// its SPIFFE ID the template rendered for that pod, its parent the agent of the pod's node
+// (spiffe://<trust domain>/spire/agent/k8s_psat/<cluster name>/<node UID>), its one selector
+// k8s:pod-uid, and the ClusterSPIFFEID's federatesWith and hint. Entry IDs are UUIDs SPIRE
+// makes; the lab derives them from the pod and the ClusterSPIFFEID, so they stay put.
+export function registrationEntries(state: ClusterState): Entry[] {
+  const release = spireRelease(state)
+  const data = state.spire
+  if (!release || !data || dig(release.computed, 'spire-server', 'controllerManager', 'enabled') === false) return []
+  const clusterName = String(dig(release.computed, 'global', 'spire', 'clusterName') ?? '')
+  const ignored = /^(kube-system|kube-public|local-path-storage)$/
+  const matches = (selector: Obj | undefined, labels: Record<string, string> | undefined) => {
+    if (!selector) return true
+    const expressions: Obj[] = selector.matchExpressions ?? []
+    const requirement = expressions.map((e) => e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`).join(',')
+    const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v)
+    return byLabels && (requirement === '' || selects(parseSelector(requirement), labels))
+  }
+  const entries: Entry[] = []
+  for (const csid of list(state, 'spire.spiffe.io', 'ClusterSPIFFEID')) {
+    const spec = csid.obj.spec ?? {}
+    if ((spec.className ?? '') !== className(release)) continue
+    for (const pod of Object.values(state.objects).filter((s) => s.obj.kind === 'Pod')) {
+      const meta = pod.obj.metadata ?? {}
+      const namespace = find(state, '', 'Namespace', '', meta.namespace)
+      if (ignored.test(meta.namespace) || !namespace || !matches(spec.namespaceSelector, namespace.obj.metadata?.labels)) continue
+      if (!matches(spec.podSelector, meta.labels)) continue
+      const node = find(state, '', 'Node', '', pod.obj.spec?.nodeName ?? '')
+      if (!node) continue
+      const templateData = {
+        TrustDomain: data.trustDomain, ClusterName: clusterName, ClusterDomain: 'cluster.local',
+        PodMeta: { Name: meta.name, Namespace: meta.namespace, UID: meta.uid, Labels: meta.labels ?? {}, Annotations: meta.annotations ?? {} },
+        PodSpec: { ServiceAccountName: pod.obj.spec?.serviceAccountName ?? 'default', NodeName: pod.obj.spec?.nodeName },
+        NodeMeta: { Name: node.obj.metadata?.name, UID: node.obj.metadata?.uid, Labels: node.obj.metadata?.labels ?? {} },
+      }
+      const hash = createHash('sha256').update(`${csid.obj.metadata?.uid} ${meta.uid}`).digest('hex')
+      entries.push({
+        id: `${hash.slice(0, 8)}-${hash.slice(8, 12)}-4${hash.slice(13, 16)}-a${hash.slice(17, 20)}-${hash.slice(20, 32)}`,
+        spiffeId: renderGoTemplate(String(spec.spiffeIDTemplate ?? ''), templateData),
+        parentId: `spiffe://${data.trustDomain}/spire/agent/k8s_psat/${clusterName}/${node.obj.metadata?.uid}`,
+        selectors: [`k8s:pod-uid:${meta.uid}`],
+        federatesWith: spec.federatesWith ?? [],
+        hint: spec.hint,
+      })
+    }
+  }
+  // SortTypesEntries (pkg/common/util/sort.go): by SPIFFE ID, then parent ID.
+  return entries.sort((a, b) => a.spiffeId.localeCompare(b.spiffeId) || a.parentId.localeCompare(b.parentId))
+}
+
+// `spire-server entry show` (cmd/spire-server/cli/entry/show.go, util.go printEntry, v1.11.0):
+// the entries that match every filter given, counted ("Found 1 entry", "Found 2 entries"),
+// each as a block of "Name : value" lines and an empty line. Selectors match as a superset.
+function entryShow(state: ClusterState, world: World | undefined, rest: string[], now: number): Exec {
+  const values: Record<string, string[]> = {}
+  const known = ['entryID', 'parentID', 'spiffeID', 'selector', 'federatesWith', 'hint', 'downstream', 'matchFederatesWithOn', 'matchSelectorsOn', 'output', 'socketPath']
+  for (let i = 0; i < rest.length; i++) {
+    const match = /^--?([a-zA-Z]+)(?:=(.*))?$/.exec(rest[i]!)
+    if (!match || !known.includes(match[1]!)) return { stdout: '', stderr: `flag provided but not defined: ${rest[i]}\n`, code: 1 }
+    if (match[1] === 'downstream') continue
+    const value = match[2] ?? rest[++i]
+    if (value === undefined) return { stdout: '', stderr: `flag needs an argument: -${match[1]}\n`, code: 1 }
+    ;(values[match[1]!] ??= []).push(value)
+  }
+  const one = (name: string) => values[name]?.at(-1)
+  if (one('entryID') && (one('parentID') || one('spiffeID') || values.selector)) return { stdout: '', stderr: 'Error: the -entryID flag can\'t be combined with others\n', code: 1 }
+  if (one('output') && one('output') !== 'pretty') return { stdout: '', stderr: `Error: lab: \`entry show -output ${one('output')}\` is not modelled; leave -output out\n`, code: 1 }
+  for (const name of ['spiffeID', 'parentID']) {
+    const id = one(name)
+    if (id !== undefined && !/^spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/.test(id)) return { stdout: '', stderr: `Error: error parsing ${name === 'spiffeID' ? 'SPIFFE' : 'parent'} ID "${id}": scheme is missing or invalid\n`, code: 1 }
+  }
+  if (world && now < serverReadyAt(world, state)) return { stdout: '', stderr: 'Error: connection error: desc = "transport: error while dialing: dial unix /tmp/spire-server/private/api.sock: connect: no such file or directory"\n', code: 1 }
+  let entries = registrationEntries(state)
+  if (one('entryID')) {
+    entries = entries.filter((e) => e.id === one('entryID'))
+    if (entries.length === 0) return { stdout: '', stderr: `Error: error fetching entry ID ${one('entryID')}: rpc error: code = NotFound desc = entry not found\n`, code: 1 }
+  }
+  if (one('spiffeID')) entries = entries.filter((e) => e.spiffeId === one('spiffeID'))
+  if (one('parentID')) entries = entries.filter((e) => e.parentId === one('parentID'))
+  if (one('hint')) entries = entries.filter((e) => e.hint === one('hint'))
+  for (const selector of values.selector ?? []) entries = entries.filter((e) => e.selectors.includes(selector))
+  for (const domain of values.federatesWith ?? []) entries = entries.filter((e) => e.federatesWith.includes(domain.replace(/^spiffe:\/\//, '')))
+  const lines = [`Found ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}`]
+  for (const e of entries) {
+    lines.push(`Entry ID         : ${e.id}`, `SPIFFE ID        : ${e.spiffeId}`, `Parent ID        : ${e.parentId}`, 'Revision         : 0',
+      'X509-SVID TTL    : default', 'JWT-SVID TTL     : default',
+      ...e.selectors.map((selector) => `Selector         : ${selector}`),
+      ...e.federatesWith.map((domain) => `FederatesWith    : ${domain}`),
+      ...(e.hint ? [`Hint             : ${e.hint}`] : []), '')
+  }
+  return { stdout: lines.join('\n') + '\n', stderr: '', code: 0 }
 }
 
 export function lbOf(world: World, state: ClusterState): string | undefined {

@@ -1,15 +1,17 @@
-// A self-signed X.509 CA certificate, built byte by byte. Node's crypto can make keys and
-// sign, but it cannot issue a certificate; a SPIFFE bundle's x509-svid key needs a real one
-// in its "x5c" (go-spiffe parses it with Go's x509.ParseCertificate, and checks that its
-// public key is the key of the JWK). So this module writes the DER (ITU-T X.690) of an
-// RFC 5280 certificate itself: a TBSCertificate, signed with the CA's own private key.
+// X.509 certificates, built byte by byte: a self-signed CA, and a leaf it signs. Node's
+// crypto can make keys and sign, but it cannot issue a certificate; a SPIFFE bundle's
+// x509-svid key needs a real one in its "x5c" (go-spiffe parses it with Go's
+// x509.ParseCertificate, and checks that its public key is the key of the JWK), and an
+// X509-SVID is a real certificate signed by that CA. So this module writes the DER (ITU-T
+// X.690) of an RFC 5280 certificate itself: a TBSCertificate, signed with the issuer's key.
 //
-// It depends on nothing but Node, so that the workbook's dry run can use it too.
+// It depends on nothing but Node: the dry run's stand-in bundle is made with it, and so are
+// the test lab's SPIRE CAs and the SVIDs their agents hand out.
 //
 //   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 //   const der = selfSignedCaCertificate({ publicKey, privateKey, subject: { commonName: 'east.local' }, uri: 'spiffe://east.local' })
 //   new X509Certificate(der).ca === true
-import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { createHash, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto'
 
 // ---------- DER: tag, length, content ----------
 
@@ -81,6 +83,10 @@ const oids = {
   keyUsage: '2.5.29.15',
   subjectKeyIdentifier: '2.5.29.14',
   subjectAltName: '2.5.29.17',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 }
 
 export interface Subject {
@@ -119,43 +125,121 @@ export interface CaCertificateOptions {
 
 // The DER bytes of a self-signed CA certificate for the key pair, as SPIRE's server makes
 // its own X.509 authority: CA basic constraint, key usage keyCertSign and cRLSign, a
-// subject key identifier, and the trust domain's ID as URI SAN. RSA keys are signed with
+// subject key identifier, and the trust domain's ID as URI SAN. Its subject gets the serial
+// number, as SPIRE's does (pkg/server/credtemplate/builder.go). RSA keys are signed with
 // sha256WithRSAEncryption, EC keys with ecdsa-with-SHA256.
 export function selfSignedCaCertificate(options: CaCertificateOptions): Buffer {
-  const notBefore = options.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000)
-  const notAfter = options.notAfter ?? new Date(notBefore.getTime() + 86_400_000)
-  const serial = Buffer.from(options.serial ?? randomBytes(16))
+  const serial = positiveSerial(options.serial)
+  const subject = { ...options.subject, serialNumber: options.subject.serialNumber ?? BigInt(`0x${serial.toString('hex')}`).toString() }
+  return certificate({
+    subject, issuer: subject, publicKey: options.publicKey, signer: options.privateKey, issuerPublicKey: options.publicKey,
+    serial, notBefore: options.notBefore, notAfter: options.notAfter, uri: options.uri, ca: true,
+  })
+}
+
+export interface LeafCertificateOptions {
+  publicKey: KeyObject       // the holder's key (a workload's: EC P-256, SPIRE's agent's default)
+  subject: Subject
+  uri?: string               // the holder's SPIFFE ID, spiffe://east.local/ns/default/sa/default
+  issuer: { certificate: Buffer; privateKey: KeyObject } // the CA that signs it (DER, and its key)
+  notBefore?: Date
+  notAfter?: Date            // default: one day later
+  serial?: Buffer            // default: 16 random bytes
+}
+
+// The DER bytes of a certificate the CA signs for someone else's key, as SPIRE's server
+// makes an X509-SVID (credtemplate/builder.go, buildX509SVIDTemplate): not a CA, key usage
+// digitalSignature, keyEncipherment and keyAgreement, extended key usage serverAuth and
+// clientAuth, subject and authority key identifiers, the SPIFFE ID as its one URI SAN.
+export function leafCertificate(options: LeafCertificateOptions): Buffer {
+  const issuer = new X509Certificate(options.issuer.certificate)
+  return certificate({
+    subject: options.subject, issuerName: issuerName(options.issuer.certificate), publicKey: options.publicKey,
+    signer: options.issuer.privateKey, issuerPublicKey: issuer.publicKey,
+    serial: positiveSerial(options.serial), notBefore: options.notBefore, notAfter: options.notAfter, uri: options.uri, ca: false,
+  })
+}
+
+// PEM, as Go's pem.Encode writes it: base64 in lines of 64 characters.
+export function pem(der: Buffer, type = 'CERTIFICATE'): string {
+  return `-----BEGIN ${type}-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END ${type}-----\n`
+}
+
+function positiveSerial(given: Buffer | undefined): Buffer {
+  const serial = Buffer.from(given ?? randomBytes(16))
   serial[0] = serial[0]! & 0x7f // a positive serial number
-  const type = options.privateKey.asymmetricKeyType
+  return serial
+}
+
+interface CertificateParts {
+  subject: Subject
+  issuer?: Subject           // the issuer's name, written from its parts (self-signed)
+  issuerName?: Buffer        // or copied, as DER, from the issuer's certificate
+  publicKey: KeyObject
+  signer: KeyObject
+  issuerPublicKey: KeyObject // for the authority key identifier
+  serial: Buffer
+  notBefore?: Date
+  notAfter?: Date
+  uri?: string
+  ca: boolean
+}
+
+function certificate(parts: CertificateParts): Buffer {
+  const notBefore = parts.notBefore ?? new Date(Math.floor(Date.now() / 1000) * 1000)
+  const notAfter = parts.notAfter ?? new Date(notBefore.getTime() + 86_400_000)
+  const type = parts.signer.asymmetricKeyType
   if (type !== 'rsa' && type !== 'ec') throw new Error(`x509: cannot sign with a ${type} key (rsa or ec only)`)
   // AlgorithmIdentifier: RSA names NULL parameters, ECDSA none (RFC 4055, RFC 5758).
   const algorithm = type === 'rsa' ? sequence(oid(oids.rsaWithSha256), nullValue()) : sequence(oid(oids.ecdsaWithSha256))
-  const spki = options.publicKey.export({ type: 'spki', format: 'der' })
-  // SubjectPublicKeyInfo is SEQUENCE { algorithm, BIT STRING }; the key identifier is the
-  // SHA-1 of that BIT STRING's bits (RFC 5280 4.2.1.2, method 1). Its content starts after
-  // the outer header, the algorithm, the BIT STRING's own header and its unused-bits byte.
-  const subjectKeyId = createHash('sha1').update(bitStringContent(spki)).digest()
-  const subject = { ...options.subject, serialNumber: options.subject.serialNumber ?? BigInt(`0x${serial.toString('hex')}`).toString() }
-  const extensions = [
-    extension(oids.basicConstraints, true, sequence(boolean(true))),
-    // keyCertSign is bit 5, cRLSign bit 6 (counted from the most significant bit): 0b00000110,
-    // seven bits in use, so one unused.
-    extension(oids.keyUsage, true, bitString(Buffer.from([0x06]), 1)),
-    extension(oids.subjectKeyIdentifier, false, octetString(subjectKeyId)),
-    ...(options.uri ? [extension(oids.subjectAltName, false, sequence(tlv(0x86, Buffer.from(options.uri, 'ascii'))))] : []), // [6] uniformResourceIdentifier
-  ]
+  const spki = parts.publicKey.export({ type: 'spki', format: 'der' })
+  const extensions = parts.ca
+    ? [
+        extension(oids.basicConstraints, true, sequence(boolean(true))),
+        // keyCertSign is bit 5, cRLSign bit 6 (counted from the most significant bit):
+        // 0b00000110, seven bits in use, so one unused.
+        extension(oids.keyUsage, true, bitString(Buffer.from([0x06]), 1)),
+        extension(oids.subjectKeyIdentifier, false, octetString(keyIdentifier(parts.publicKey))),
+      ]
+    : [
+        // digitalSignature bit 0, keyEncipherment bit 2, keyAgreement bit 4: 0b10101000,
+        // five bits in use, so three unused.
+        extension(oids.keyUsage, true, bitString(Buffer.from([0xa8]), 3)),
+        extension(oids.extKeyUsage, false, sequence(oid(oids.serverAuth), oid(oids.clientAuth))),
+        // cA FALSE is the DEFAULT, so DER leaves it out: an empty SEQUENCE.
+        extension(oids.basicConstraints, true, sequence()),
+        extension(oids.subjectKeyIdentifier, false, octetString(keyIdentifier(parts.publicKey))),
+        extension(oids.authorityKeyIdentifier, false, sequence(tlv(0x80, keyIdentifier(parts.issuerPublicKey)))), // [0] keyIdentifier
+      ]
+  if (parts.uri) extensions.push(extension(oids.subjectAltName, false, sequence(tlv(0x86, Buffer.from(parts.uri, 'ascii'))))) // [6] uniformResourceIdentifier
   const tbs = sequence(
     explicit(0, integer(2)), // version v3
-    integer(serial),
+    integer(parts.serial),
     algorithm,
-    name(subject), // issuer: itself
+    parts.issuerName ?? name(parts.issuer ?? parts.subject),
     sequence(time(notBefore), time(notAfter)),
-    name(subject),
+    name(parts.subject),
     spki,
     explicit(3, sequence(...extensions)),
   )
-  const signature = sign('sha256', tbs, options.privateKey) // PKCS #1 v1.5 for RSA, DER ECDSA-Sig-Value for EC
+  const signature = sign('sha256', tbs, parts.signer) // PKCS #1 v1.5 for RSA, DER ECDSA-Sig-Value for EC
   return sequence(tbs, algorithm, bitString(signature))
+}
+
+// The key identifier: the SHA-1 of the SubjectPublicKeyInfo's BIT STRING bits (RFC 5280
+// 4.2.1.2, method 1), as Go's x509 computes it.
+function keyIdentifier(publicKey: KeyObject): Buffer {
+  return createHash('sha1').update(bitStringContent(publicKey.export({ type: 'spki', format: 'der' }))).digest()
+}
+
+// The subject Name of a DER certificate, as it is: the issuer of what that certificate signs.
+// Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serial, signature
+// algorithm, issuer, validity, subject, ... } }: the sixth element of the TBSCertificate.
+function issuerName(der: Buffer): Buffer {
+  let at = headerLength(der, 0) // into the Certificate
+  at += headerLength(der, at) // into the TBSCertificate
+  for (let i = 0; i < 5; i++) at += headerLength(der, at) + contentLength(der, at)
+  return der.subarray(at, at + headerLength(der, at) + contentLength(der, at))
 }
 
 // The bits of the BIT STRING inside a SubjectPublicKeyInfo.
