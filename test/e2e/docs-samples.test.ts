@@ -37,9 +37,16 @@ before(async () => {
   }
   outputs['99-cleanup'] = await ws.script('99-cleanup', ['--yes'])
   if (outputs['99-cleanup']!.code !== 0) throw new Error(`99-cleanup failed on the lab:\n${tail(outputs['99-cleanup']!)}`)
-  masks = { replace: [[ws.env.METALLB_MANIFEST_URL!, versions.metallb.manifest], [ws.home, '/home/me']] }
+  masks = { replace: shownAs(ws) }
 })
 after(() => ws.remove())
+
+// What the pages show where the lab has its own: the pinned MetalLB manifest for the lab's
+// stand-in, a home of /home/me, and the doctor's tools in /usr/local/bin.
+function shownAs(w: Workspace): Array<[string, string]> {
+  return [[w.env.METALLB_MANIFEST_URL!, versions.metallb.manifest], [w.home, '/home/me'],
+    [`runs ${w.root}/bin-without-kubectl/`, 'runs /usr/local/bin/'], ['runs test/lab/bin/', 'runs /usr/local/bin/']]
+}
 
 test('the sample readers: a sample that lacks a command, shows one twice, or reports what was not printed differs', () => {
   const output = ['', '07-x: title', '[west] $ kubectl rollout status deployment/istiod', '[west] ✔ deployment/istiod is rolled out (0.1s)', '[west] $ kubectl apply -f x.yaml'].join('\n')
@@ -145,7 +152,8 @@ const lock = (w: Workspace) => `${w.kubeconfig}.lock`
 
 const scenarios: Scenario[] = [
   // An istioctl of 1.26, older than the workbook supports, on a PATH that has it first.
-  { page: 'docs/00-preflight.md', line: 'problem to fix first: istioctl', from: '01-clusters', step: '00-preflight', env: (w) => ({ PATH: `${oldIstioctl(w)}${delimiter}${w.env.PATH}` }) },
+  // TOOLS=path: the tools on PATH whatever they are, here no kubectl and an istioctl too old.
+  { page: 'docs/00-preflight.md', line: '2 problems to fix first: kubectl, istioctl', from: '01-clusters', step: '00-preflight', env: (w) => ({ TOOLS: 'path', PATH: `${oldIstioctl(w)}${delimiter}${w.pathWithout('kubectl')}` }) },
   {
     page: 'docs/01-clusters.md', line: 'gave up waiting for MetalLB to accept the pool', from: '01-clusters', step: '01-clusters', env: () => ({ WAIT_METALLB_SECONDS: '0.3' }),
     // MetalLB's webhook refusing the pool, in the lab's words for a webhook that does not answer (src/admission.ts).
@@ -201,9 +209,9 @@ const scenarios: Scenario[] = [
 ]
 
 function oldIstioctl(w: Workspace): string {
-  const bin = join(w.root, 'istioctl-1.26')
+  const bin = join(w.root, 'istioctl-1.28')
   mkdirSync(bin, { recursive: true })
-  writeFileSync(join(bin, 'istioctl'), '#!/bin/sh\necho "client version: 1.26.2"\n')
+  writeFileSync(join(bin, 'istioctl'), '#!/bin/sh\necho "client version: 1.28.2"\n')
   chmodSync(join(bin, 'istioctl'), 0o755)
   return bin
 }
@@ -256,7 +264,7 @@ describe('each failure sample is what the step prints when that happens', { conc
         const run = await w.script(scenario.step, [], { env: scenario.env?.(w) })
         assert.notEqual(run.code, 0, `${scenario.step} did not fail:\n${tail(run)}`)
         for (const sample of samples) {
-          const problems = failureDifferences(sample.lines, run.output, { replace: [[w.env.METALLB_MANIFEST_URL!, versions.metallb.manifest], [w.home, '/home/me']] })
+          const problems = failureDifferences(sample.lines, run.output, { replace: shownAs(w) })
           assert.deepEqual(problems, [], `${sample.page}:${sample.line} is not what ${scenario.step} printed:\n  ${problems.join('\n  ')}\n--- output:\n${tail(run, 40)}`)
         }
       } finally {

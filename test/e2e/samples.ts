@@ -20,13 +20,20 @@ export interface Block {
   page: string      // docs/05-federate-bundles.md
   line: number      // where the block starts
   lines: string[]
+  checkedBy?: string // <!-- checked by test/e2e/x.test.ts --> just above it: that test compares it
 }
 
 export function textBlocks(file: string, page: string): Block[] {
   const blocks: Block[] = []
   let current: Block | undefined
+  let checkedBy: string | undefined
   readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (!current && /^\s*```text\s*$/.test(line)) current = { page, line: i + 1, lines: [] }
+    const marker = /^\s*<!-- checked by (\S+) -->\s*$/.exec(line)
+    if (!current && marker) checkedBy = marker[1]
+    else if (!current && /^\s*```text\s*$/.test(line)) {
+      current = { page, line: i + 1, lines: [], ...(checkedBy ? { checkedBy } : {}) }
+      checkedBy = undefined
+    } else if (!current && line.trim() !== '') checkedBy = undefined
     else if (current && /^\s*```\s*$/.test(line)) {
       blocks.push(current)
       current = undefined
@@ -45,9 +52,10 @@ export function docPages(docsDir: string): Array<{ file: string; page: string }>
 
 const heading = /^(\d\d-[a-z0-9-]+|inspect-[a-z]+): /
 
-// The step whose output a success sample shows, or undefined when the block is not one.
+// The step whose output a success sample shows, or undefined when the block is not one (or
+// another test compares it: a sample of a situation this test's run does not make).
 export function successOf(block: Block): string | undefined {
-  return isFailure(block) ? undefined : heading.exec(block.lines[0] ?? '')?.[1]
+  return isFailure(block) || block.checkedBy ? undefined : heading.exec(block.lines[0] ?? '')?.[1]
 }
 
 export function isFailure(block: Block): boolean {
@@ -83,6 +91,7 @@ export function maskReport(line: string, masks: Masks = {}): string {
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, '<time>')
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{12,}\b/g, '<hex>')
     .replace(/\d+(?:\.\d+)?/g, 'N')
+    .replace(/\bN [KM]iB\b/g, 'N <size>')
 }
 
 // ---------- lines ----------

@@ -9,9 +9,10 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tools } from '../../lib/defaults.ts'
-import { currentPlatform } from '../../lib/toolchain.ts'
+import { currentPlatform, releaseSites } from '../../lib/toolchain.ts'
 import { startReleaseServer, type ReleaseServer } from '../lab/src/releases.ts'
-import { tail, Workspace } from './lab.ts'
+import { repoRoot, tail, Workspace } from './lab.ts'
+import { successDifferences, textBlocks } from './samples.ts'
 
 const ws = new Workspace()
 let server: ReleaseServer
@@ -57,6 +58,13 @@ test('with none of kind, kubectl, helm or istioctl on PATH, make demo fetches ea
     assert.equal(server.downloads(tool), 1, `${tool} was downloaded once, for every step`)
   }
   assert.equal(server.requests.length, 8, server.requests.join('\n'))
+  // docs/00 shows this doctor run: its sample is what 00 printed, with the release sites the
+  // stand-in played and the sizes of the real archives.
+  const sample = textBlocks(join(repoRoot, 'docs', '00-preflight.md'), 'docs/00-preflight.md').filter((b) => b.checkedBy === 'test/e2e/tools.test.ts')
+  assert.equal(sample.length, 1, 'docs/00 marks one sample as checked here')
+  const doctor = run.stdout.slice(run.stdout.indexOf('00-preflight: '), run.stdout.indexOf('01-clusters: '))
+  const sites = Object.values(releaseSites).map((site): [string, string] => [server.env[site.env]!, site.url])
+  assert.deepEqual(successDifferences(sample[0]!.lines, doctor, { replace: sites }), [])
   assert.deepEqual(cached(), ['helm', 'istioctl', 'kind', 'kubectl'].map((t) => pinnedDir(t as keyof typeof tools).split('/').pop()))
   // Every step after 00 found them in the cache, and the demo ran on them to the end.
   assert.match(run.stdout, /^01-clusters: /m)
