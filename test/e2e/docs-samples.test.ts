@@ -1,8 +1,8 @@
 // The pages show what the scripts print, and the lab proves it: one run of the whole chain
-// on the lab (fast clock), then each page's "What success looks like" sample is compared with
-// the output of its step (samples.ts says how), the inspection targets are run and compared
-// with their samples, and each failure sample is provoked on the lab, from a point of the
-// same run, and compared with what the step printed then.
+// on the lab (fast clock; the shared one, chain.ts), then each page's "What success looks
+// like" sample is compared with the output of its step (samples.ts says how), the inspection
+// targets' output is compared with their samples, and each failure sample is provoked on
+// the lab, from a point of the same run, and compared with what the step printed then.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
@@ -10,12 +10,12 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { versions } from '../../lib/defaults.ts'
 import { generateBundle } from '../lab/src/spire.ts'
+import { sharedChain, type Chain, type ChainPoint } from './chain.ts'
 import { docPages, failureDifferences, isFailure, successDifferences, successOf, textBlocks, type Block, type Masks } from './samples.ts'
-import { repoRoot, steps, tail, Workspace, type Run } from './lab.ts'
+import { repoRoot, steps, tail, Workspace } from './lab.ts'
 
 const ws = new Workspace()
-const outputs: Record<string, Run> = {}
-const checkpoints: Record<string, string> = {}
+let chain: Chain
 let masks: Masks = {}
 const pages = docPages(join(repoRoot, 'docs'))
 const blocks: Block[] = pages.flatMap(({ file, page }) => textBlocks(file, page))
@@ -23,30 +23,21 @@ const blocks: Block[] = pages.flatMap(({ file, page }) => textBlocks(file, page)
 before(async () => {
   // The chain, as make demo runs it, with a checkpoint after each step for the failures
   // below; the doctor after 01, once the kind network exists (its table then has the
-  // address pools row), and a checkpoint of the empty lab first.
-  checkpoints.empty = ws.checkpoint('empty')
-  for (const step of ['01-clusters', '00-preflight', ...steps.filter((s) => !['00-preflight', '01-clusters'].includes(s))]) {
-    const run = await ws.script(step)
-    outputs[step] = run
-    if (run.code !== 0) throw new Error(`${step} failed on the lab:\n${tail(run)}`)
-    checkpoints[step] = ws.checkpoint(step)
-  }
-  for (const target of ['inspect-identity', 'inspect-trust']) {
-    outputs[target] = await ws.make(target)
-    if (outputs[target]!.code !== 0) throw new Error(`make ${target} failed on the lab:\n${tail(outputs[target]!)}`)
-  }
-  outputs['99-cleanup'] = await ws.script('99-cleanup', ['--yes'])
-  if (outputs['99-cleanup']!.code !== 0) throw new Error(`99-cleanup failed on the lab:\n${tail(outputs['99-cleanup']!)}`)
-  masks = { replace: shownAs(ws) }
+  // address pools row), and a checkpoint of the empty lab first; then make inspect-identity,
+  // make inspect-trust and 99-cleanup --yes.
+  chain = await sharedChain()
+  masks = { replace: shownAs(chain.builder) }
 })
 after(() => ws.remove())
 
 // What the pages show where the lab has its own: the pinned MetalLB manifest for the lab's
-// stand-in, a home of /home/me, and the doctor's tools in /usr/local/bin.
-function shownAs(w: Workspace): Array<[string, string]> {
-  return [[w.env.METALLB_MANIFEST_URL!, versions.metallb.manifest], [w.home, '/home/me'],
+// stand-in, a home of /home/me, and the doctor's tools in /usr/local/bin. Of the workspace
+// that ran the step: the shared chain's builder, or a scenario's own.
+function shownAs(w: { root: string; home: string; metallbManifestUrl: string }): Array<[string, string]> {
+  return [[w.metallbManifestUrl, versions.metallb.manifest], [w.home, '/home/me'],
     [`runs ${w.root}/bin-without-kubectl/`, 'runs /usr/local/bin/'], ['runs test/lab/bin/', 'runs /usr/local/bin/']]
 }
+const shownFor = (w: Workspace) => shownAs({ root: w.root, home: w.home, metallbManifestUrl: w.env.METALLB_MANIFEST_URL! })
 
 test('the sample readers: a sample that lacks a command, shows one twice, or reports what was not printed differs', () => {
   const output = ['', '07-x: title', '[west] $ kubectl rollout status deployment/istiod', '[west] ✔ deployment/istiod is rolled out (0.1s)', '[west] $ kubectl apply -f x.yaml'].join('\n')
@@ -70,8 +61,9 @@ describe('each page\'s "What success looks like" is what its step prints', { con
       const samples = blocks.filter((b) => successOf(b) === step)
       assert.ok(samples.length > 0, `no success sample for ${step}`)
       for (const sample of samples) {
-        const problems = successDifferences(sample.lines, outputs[step]!.output, masks)
-        assert.deepEqual(problems, [], `${sample.page}:${sample.line} differs from what ${step} printed on the lab:\n  ${problems.join('\n  ')}\n--- output:\n${outputs[step]!.output}`)
+        const output = chain.runs[step]!.output
+        const problems = successDifferences(sample.lines, output, masks)
+        assert.deepEqual(problems, [], `${sample.page}:${sample.line} differs from what ${step} printed on the lab:\n  ${problems.join('\n  ')}\n--- output:\n${output}`)
       }
     })
   }
@@ -81,7 +73,7 @@ describe('the lab answers the inspections\' commands as the real tools do', { co
   const east = ['--context=kind-cluster-east']
   const spireServer = (...args: string[]) => [...east, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', ...args]
 
-  before(() => ws.restore(checkpoints['15-send-requests']!))
+  before(() => ws.restore(chain.checkpoint('15-send-requests')))
 
   test('spire-server entry show: one entry per selected pod, as SPIRE 1.11 prints it, federating as the ClusterSPIFFEID says', async () => {
     const run = await ws.run('kubectl', spireServer('entry', 'show', '-spiffeID', 'spiffe://east.local/ns/default/sa/curl'))
@@ -131,7 +123,7 @@ interface Scenario {
   page?: string
   pages?: string[]                          // when the same failure is shown on more than one page
   line: string                              // a part of the sample's ✖ line
-  from: string                              // the checkpoint to start from
+  from: ChainPoint                          // the checkpoint to start from
   before?: (w: Workspace) => Promise<void>  // break something
   after?: (w: Workspace) => void            // put back what a checkpoint does not hold
   step: string
@@ -244,11 +236,11 @@ describe('each failure sample is what the step prints when that happens', { conc
   })
 
   test('the inspections, run before the steps they read, name the step to run', () => withWorkspace(async (w) => {
-    w.restore(checkpoints['10-helloworld-service']!)
+    w.restore(chain.checkpoint('10-helloworld-service'))
     const identity = await w.make('inspect-identity')
     assert.notEqual(identity.code, 0)
     assert.match(identity.stderr, /✖ \[east\] there is no helloworld-v1 pod in east\n {2}→ run make 11/, tail(identity))
-    w.restore(checkpoints['11-helloworld-v1']!)
+    w.restore(chain.checkpoint('11-helloworld-v1'))
     const trust = await w.make('inspect-trust')
     assert.notEqual(trust.code, 0)
     assert.match(trust.stderr, /✖ \[east\] istioctl failed \(exit 1\): istioctl --context=kind-cluster-east proxy-config secret deploy\/curl -o json\n[\s\S]*→ run make 13/, tail(trust))
@@ -258,13 +250,13 @@ describe('each failure sample is what the step prints when that happens', { conc
     test(`${pagesOf(scenario).join(', ')}: ${scenario.line}`, () => withWorkspace(async (w) => {
       const samples = samplesOf(scenario)
       assert.equal(samples.length, pagesOf(scenario).length, `one failure sample on each of ${pagesOf(scenario).join(', ')} whose ✖ line has "${scenario.line}"`)
-      w.restore(checkpoints[scenario.from]!)
+      w.restore(chain.checkpoint(scenario.from))
       try {
         await scenario.before?.(w)
         const run = await w.script(scenario.step, [], { env: scenario.env?.(w) })
         assert.notEqual(run.code, 0, `${scenario.step} did not fail:\n${tail(run)}`)
         for (const sample of samples) {
-          const problems = failureDifferences(sample.lines, run.output, { replace: shownAs(w) })
+          const problems = failureDifferences(sample.lines, run.output, { replace: shownFor(w) })
           assert.deepEqual(problems, [], `${sample.page}:${sample.line} is not what ${scenario.step} printed:\n  ${problems.join('\n  ')}\n--- output:\n${tail(run, 40)}`)
         }
       } finally {

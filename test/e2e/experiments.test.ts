@@ -5,8 +5,9 @@
 // Waits the experiment expects to give up get a second or two.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { sharedChain } from './chain.ts'
 import { repoRoot, snapshot, tail, Workspace, type Run } from './lab.ts'
 
 const experiments = readdirSync(join(repoRoot, 'scripts', 'experiments')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
@@ -32,9 +33,9 @@ function comparable(ws: Workspace) {
 }
 
 before(async () => {
-  const demo = await base.make('demo', { timeoutMs: 180_000 })
-  if (demo.code !== 0) throw new Error(`make demo failed:\n${tail(demo)}`)
-  checkpoints['1.30'] = base.checkpoint('done')
+  // A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
+  checkpoints['1.30'] = (await sharedChain()).checkpoint('15-send-requests')
+  base.restore(checkpoints['1.30'])
   plain['1.30'] = comparable(base)
   // The same demo with Istio 1.28's control planes: step 06 again, with the lab playing 1.28
   // (TOOLS=path: an istioctl older than the supported range is otherwise replaced).
@@ -105,9 +106,8 @@ describe('experiments on a finished demo', { concurrency: 2 }, () => {
       const env: Record<string, string> = istio === '1.28' ? { LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } : {}
       const ws = new Workspace({ env })
       workspaces.push(ws)
+      // With what the demo rendered, as a finished demo leaves it (the experiment diffs against it).
       ws.restore(checkpoints[istio]!)
-      // What the demo rendered, as a finished demo leaves it (the experiment diffs against it).
-      cpSync(join(base.dir, 'out', 'rendered'), join(ws.dir, 'out', 'rendered'), { recursive: true })
       const pages = excerpts(name)
       const applyKey = istio === '1.28' ? 'apply on Istio 1.28' : 'apply'
       assert.ok(pages.get(applyKey) && pages.get('repair'), `docs/experiments/${name}.md marks no "${applyKey}" or "repair" excerpt`)

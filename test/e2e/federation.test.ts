@@ -8,17 +8,16 @@ import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { generateBundle } from '../lab/src/spire.ts'
+import { sharedChain } from './chain.ts'
 import { tail, Workspace } from './lab.ts'
 
-const base = new Workspace()
-const workspaces: Workspace[] = [base]
+const workspaces: Workspace[] = []
+// A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
 let done = ''
 after(() => workspaces.forEach((ws) => ws.remove()))
 
 before(async () => {
-  const demo = await base.make('demo', { timeoutMs: 180_000 })
-  if (demo.code !== 0) throw new Error(`make demo failed:\n${tail(demo)}`)
-  done = base.checkpoint('done')
+  done = (await sharedChain()).checkpoint('15-send-requests')
 })
 
 const EAST = '--context=kind-cluster-east'
@@ -42,10 +41,11 @@ async function ok(ws: Workspace, tool: string, args: string[], options: { input?
 
 // The keys a bundle (as JSON text) holds.
 const keysOf = (text: string) => JSON.parse(text).keys
-// Let the lab's controller manager act (10 s modelled, 50 ms at the tests' clock).
+// Let the lab's controller manager act (10 s modelled, 10 ms at the tests' clock).
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300))
 
-describe('federation across a recreated cluster and an unreachable endpoint', { concurrency: false }, () => {
+// Each test in a workspace of its own, two at a time.
+describe('federation across a recreated cluster and an unreachable endpoint', { concurrency: 2 }, () => {
   test('west recreated (new SPIRE keys, the same bundle endpoint address): make demo again gets both versions answering', async () => {
     const ws = fresh()
     const oldWest = ws.clusters()['cluster-west']!.spire!.bundle
@@ -66,9 +66,9 @@ describe('federation across a recreated cluster and an unreachable endpoint', { 
     const ws = fresh()
     // West's MetalLB no longer announces its addresses on the kind network.
     await ok(ws, 'kubectl', [WEST, 'delete', 'l2advertisement', 'kind-l2', '-n', 'metallb-system'])
-    const run = await ws.make('05', { env: { WAIT_FEDERATION_SECONDS: '2' } })
+    const run = await ws.make('05', { env: { WAIT_FEDERATION_SECONDS: '1' } })
     assert.notEqual(run.code, 0, tail(run))
-    assert.match(run.stderr, /\[east\] gave up waiting for west's bundle endpoint https:\/\/172\.18\.255\.200:8443, fetched from east, serving west's keys after 2s \(last seen: curl: \(28\) Failed to connect to 172\.18\.255\.200 port 8443/, tail(run))
+    assert.match(run.stderr, /\[east\] gave up waiting for west's bundle endpoint https:\/\/172\.18\.255\.200:8443, fetched from east, serving west's keys after 1s \(last seen: curl: \(28\) Failed to connect to 172\.18\.255\.200 port 8443/, tail(run))
     assert.match(run.stderr, /l2advertisements -n metallb-system/)
     assert.match(run.stderr, /troubleshooting\.md#a-bundle-endpoint-that-does-not-answer/)
     // The other direction answers.
@@ -78,7 +78,7 @@ describe('federation across a recreated cluster and an unreachable endpoint', { 
   })
 })
 
-describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concurrency: false }, () => {
+describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concurrency: 2 }, () => {
   test('a server\'s bundle: RSA keys (caKeyType rsa-2048), its X.509 authority a real self-signed CA certificate for the trust domain', async () => {
     const ws = fresh()
     const bundle = JSON.parse(await ok(ws, 'kubectl', spireServer(EAST, 'bundle', 'show', '-format', 'spiffe')))
@@ -176,7 +176,7 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
     assert.match(crds, /release "spire-crds" uninstalled\n$/)
     assert.match(await ok(ws, 'kubectl', [EAST, 'get', 'clusterfederatedtrustdomains']), /^west\s/m)
     // Installed again, the server finds its volume: the same keys.
-    const values = ['east-values-1-spire-base.yaml', 'east-values-2-spire-east.yaml'].flatMap((f) => ['-f', join(base.dir, 'out', 'rendered', '04-spire-install', f)])
+    const values = ['east-values-1-spire-base.yaml', 'east-values-2-spire-east.yaml'].flatMap((f) => ['-f', join(ws.dir, 'out', 'rendered', '04-spire-install', f)])
     await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'])
     await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '60s'])
     assert.deepEqual(east().spire!.bundle, bundle)
@@ -193,8 +193,8 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
     assert.match(await ok(ws, 'helm', ['version']), /^version\.BuildInfo\{Version:"v4\.1\.4", .*KubeClientVersion:"v1\.35"\}$/m)
     assert.equal((await ok(ws, 'helm', ['version', '--short'], { env: { LAB_HELM_VERSION: '3' } })).trim(), 'v3.21.4+g813176c')
     // spire-server's Service never gets an address.
-    const values = ['west-values-1-spire-base.yaml', 'west-values-2-spire-west.yaml'].flatMap((f) => ['-f', join(base.dir, 'out', 'rendered', '04-spire-install', f)])
-    const upgrade = ['--kube-context=kind-cluster-west', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '2s']
+    const values = ['west-values-1-spire-base.yaml', 'west-values-2-spire-west.yaml'].flatMap((f) => ['-f', join(ws.dir, 'out', 'rendered', '04-spire-install', f)])
+    const upgrade = ['--kube-context=kind-cluster-west', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '1s']
     ws.setFaults({ lbNeverAssigned: true })
     await ok(ws, 'helm', upgrade)
     const three = await ws.run('helm', upgrade, { env: { LAB_HELM_VERSION: '3' } })

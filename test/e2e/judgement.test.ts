@@ -6,17 +6,16 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateBundle } from '../lab/src/spire.ts'
-import { tail, Workspace } from './lab.ts'
+import { sharedChain } from './chain.ts'
+import { Workspace } from './lab.ts'
 
-const base = new Workspace()
-const workspaces: Workspace[] = [base]
+const workspaces: Workspace[] = []
+// A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
 let done = ''
 after(() => workspaces.forEach((ws) => ws.remove()))
 
 before(async () => {
-  const demo = await base.make('demo', { timeoutMs: 180_000 })
-  if (demo.code !== 0) throw new Error(`make demo failed:\n${tail(demo)}`)
-  done = base.checkpoint('done')
+  done = (await sharedChain()).checkpoint('15-send-requests')
 })
 
 const EAST = '--context=kind-cluster-east'
@@ -24,7 +23,7 @@ const WEST = '--context=kind-cluster-west'
 
 // A file the workbook rendered in the finished demo, changed.
 function rendered(ws: Workspace, step: string, name: string, change: (text: string) => string): string {
-  const text = readFileSync(join(base.dir, 'out', 'rendered', step, name), 'utf8')
+  const text = readFileSync(join(ws.dir, 'out', 'rendered', step, name), 'utf8')
   const changed = change(text)
   assert.notEqual(changed, text, `${step}/${name}: the change did not apply`)
   const file = join(ws.root, `${step}-${name}`)
@@ -75,7 +74,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       v1: true,
       change: async (ws) => {
         const shared = rendered(ws, '04-spire-install', 'west-values-1-spire-base.yaml', (t) => t.replace('defaultAllBundlesName: ROOTCA', 'defaultAllBundlesName: ALL'))
-        const own = join(base.dir, 'out', 'rendered', '04-spire-install', 'west-values-2-spire-west.yaml')
+        const own = join(ws.dir, 'out', 'rendered', '04-spire-install', 'west-values-2-spire-west.yaml')
         await ok(ws, 'helm', [`--kube-context=kind-cluster-west`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },
     },
@@ -88,7 +87,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       says: /CERTIFICATE_VERIFY_FAILED/,
       change: async (ws) => {
         const shared = rendered(ws, '04-spire-install', 'east-values-1-spire-base.yaml', (t) => t.replace('defaultBundleName: "null"', 'defaultBundleName: ROOTCA'))
-        const own = join(base.dir, 'out', 'rendered', '04-spire-install', 'east-values-2-spire-east.yaml')
+        const own = join(ws.dir, 'out', 'rendered', '04-spire-install', 'east-values-2-spire-east.yaml')
         await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },
     },
@@ -100,7 +99,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       v1: true,
       says: /CERTIFICATE_VERIFY_FAILED/,
       change: async (ws) => {
-        const shared = join(base.dir, 'out', 'rendered', '04-spire-install', 'east-values-1-spire-base.yaml')
+        const shared = join(ws.dir, 'out', 'rendered', '04-spire-install', 'east-values-1-spire-base.yaml')
         const own = rendered(ws, '04-spire-install', 'east-values-2-spire-east.yaml', (t) => t.replace(/federatesWith:\n\s*- west\.local/, 'federatesWith: []'))
         await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },

@@ -54,15 +54,23 @@ export const limit = (ms: number) => Math.round(ms * timeoutScale)
 
 // The lab's clock for tests that must catch a missing wait: every modelled duration at a
 // tenth (SPIRE's server starts in 4.5 s, MetalLB's webhook answers 0.5 s after its
-// controller), long enough that a step which does not wait trips over it. Other tests run
-// at the lab's default (0.005) for speed.
+// controller), long enough that a step which does not wait trips over it.
 export const realisticClock = 0.1
+// Every other test runs at a thousandth (a 60 s `kind create cluster` takes 60 ms): they
+// are not about timing, and at the lab's own default (0.005) a make demo spends 1.5 s of
+// its 9 s waiting out modelled durations.
+export const fastClock = 0.001
 
 // The lab's random choices are seeded (test/lab/src/random.ts): the same for every run
 // unless LAB_SEED says otherwise.
-const labSeed = process.env.LAB_SEED ?? 'workbook-e2e'
-// One compile cache for every node process of the suite: the lab's tools start in ~25 ms.
-const compileCache = join(tmpdir(), 'workbook-lab-compile-cache')
+export const labSeed = process.env.LAB_SEED ?? 'workbook-e2e'
+// One compile cache for every node process of the suite (the lab's tools start in ~25 ms
+// with it, ~100 ms more without). Node keys its entries by the module's path, so each
+// workspace reaches the cache through a link of its own beside its copy of the repo, in
+// portable mode (NODE_COMPILE_CACHE_PORTABLE: paths relative to the cache folder): every
+// workspace's repo/lib/run.ts is then the same entry, checked against the file's content,
+// and a workspace's first run of each tool and script no longer strips and compiles anew.
+const compileCache = join(tmpdir(), 'workbook-e2e-compile-cache')
 
 export interface Run {
   code: number
@@ -108,6 +116,8 @@ export class Workspace {
       if (found) symlinkSync(found, join(this.systemBin, tool))
     }
     symlinkSync(process.execPath, join(this.systemBin, 'node'))
+    mkdirSync(compileCache, { recursive: true })
+    symlinkSync(compileCache, join(this.root, 'compile-cache'))
     mkdirSync(this.dir)
     mkdirSync(this.state)
     mkdirSync(join(this.home, '.kube'), { recursive: true })
@@ -130,8 +140,9 @@ export class Workspace {
       HOME: this.home,
       KUBECONFIG: this.kubeconfig,
       LAB_STATE: this.state,
-      LAB_TIME_SCALE: String(options.timeScale ?? 0.005),
-      NODE_COMPILE_CACHE: compileCache,
+      LAB_TIME_SCALE: String(options.timeScale ?? fastClock),
+      NODE_COMPILE_CACHE: join(this.root, 'compile-cache'),
+      NODE_COMPILE_CACHE_PORTABLE: '1',
       CI: 'true',
       LANG: 'C.UTF-8',
       TMPDIR: tmpdir(),
@@ -239,22 +250,29 @@ export class Workspace {
     return existsSync(file) ? readFileSync(file, 'utf8') : ''
   }
 
-  // Lab state and kubeconfig, copied aside (to start other workspaces from this point).
+  // The lab's state, the kubeconfig, the saved choices (workbook.config.json) and out/ (the
+  // rendered files and logs), copied aside (to start other workspaces from this point).
   checkpoint(name: string): string {
     const dir = join(this.root, 'checkpoints', name)
     mkdirSync(dir, { recursive: true })
     cpSync(this.state, join(dir, 'lab-state'), { recursive: true })
     if (existsSync(this.kubeconfig)) cpSync(this.kubeconfig, join(dir, 'kubeconfig'))
     if (existsSync(join(this.dir, 'workbook.config.json'))) cpSync(join(this.dir, 'workbook.config.json'), join(dir, 'workbook.config.json'))
+    if (existsSync(join(this.dir, 'out'))) cpSync(join(this.dir, 'out'), join(dir, 'out'), { recursive: true })
     return dir
   }
 
+  // Back to a checkpoint (of this workspace or another): what it holds, and nothing that
+  // came later (a file it does not have is removed), without the faults.
   restore(checkpoint: string): void {
     rmSync(this.state, { recursive: true, force: true })
     cpSync(join(checkpoint, 'lab-state'), this.state, { recursive: true })
     rmSync(join(this.state, 'faults.json'), { force: true })
-    if (existsSync(join(checkpoint, 'kubeconfig'))) cpSync(join(checkpoint, 'kubeconfig'), this.kubeconfig)
-    if (existsSync(join(checkpoint, 'workbook.config.json'))) cpSync(join(checkpoint, 'workbook.config.json'), join(this.dir, 'workbook.config.json'))
+    const copies: Array<[string, string]> = [['kubeconfig', this.kubeconfig], ['workbook.config.json', join(this.dir, 'workbook.config.json')], ['out', join(this.dir, 'out')]]
+    for (const [held, here] of copies) {
+      rmSync(here, { recursive: true, force: true })
+      if (existsSync(join(checkpoint, held))) cpSync(join(checkpoint, held), here, { recursive: true })
+    }
   }
 
   // Every file under a folder (no links followed), for scans.

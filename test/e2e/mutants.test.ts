@@ -1,16 +1,19 @@
 // Mistakes made on purpose. Each mutant copies the repository (as every workspace does),
 // changes one thing with a textual edit that must match exactly once (a changed source
 // fails the mutant loudly, so it is updated rather than silently testing nothing), runs
-// the shortest chain of steps that shows the mistake, from a checkpoint where one helps,
-// at a clock slow enough that a missing wait trips, and names the failure it expects.
-// Together they show that `make test` fails on each: a step fails with that message, or
-// a check the demo test runs (outcome.ts, manifest-checks.ts) finds the mistake.
+// the shortest chain of steps that shows the mistake, from a checkpoint where one helps (two
+// bare kind clusters, or a point of the shared chain, chain.ts), at a clock slow enough that
+// a missing wait trips when the mistake is a missing wait (the harness's fast clock
+// otherwise), and names the failure it expects. Together they show that `make test` fails
+// on each: a step fails with that message, or a check the demo test runs (outcome.ts,
+// manifest-checks.ts) finds the mistake.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pinned, roles } from '../lab/src/expected.ts'
-import { realisticClock, steps, tail, Workspace } from './lab.ts'
+import { sharedChain } from './chain.ts'
+import { tail, Workspace } from './lab.ts'
 import { manifestProblems } from './manifest-checks.ts'
 import { pinnedProblems, placementProblems } from './outcome.ts'
 
@@ -23,7 +26,7 @@ interface Mutant {
   replace: string
   from: Start
   run: string[]                    // the steps to run, in order
-  clock?: number                   // LAB_TIME_SCALE, when the mistake needs a slower one to show
+  clock?: number                   // LAB_TIME_SCALE, when the mistake is a missing wait (a slower clock shows it)
   env?: Record<string, string>
   shows: (ws: Workspace, failedAt: string | undefined, output: string, since: number) => void
 }
@@ -56,8 +59,9 @@ const mutants: Mutant[] = [
     replace: '    await cluster.$`kubectl --context=${cluster.context} apply -f ${pool}`',
     from: 'clusters',
     run: ['01-clusters'],
-    // At real time the webhook answers 5 s after MetalLB's controller is Ready.
-    clock: 1,
+    // At real time the webhook answers 5 s after MetalLB's controller is Ready: 1.5 s at
+    // this clock, far longer than 01 takes from the controller's readiness to the apply.
+    clock: 0.3,
     shows: (_ws, failedAt, output) => {
       assert.equal(failedAt, '01-clusters', output)
       assert.match(output, /failed calling webhook "ipaddresspoolvalidationwebhook\.metallb\.io"/)
@@ -100,7 +104,7 @@ const mutants: Mutant[] = [
     replace: '  name: kind-pool\n  namespace: default\n',
     from: 'done',
     run: ['01-clusters'],
-    env: { WAIT_METALLB_SECONDS: '5' },
+    env: { WAIT_METALLB_SECONDS: '1' },
     shows: (_ws, failedAt, output) => {
       assert.equal(failedAt, '01-clusters', output)
       assert.match(output, /gave up waiting for MetalLB to accept the pool .*resource must be created in metallb-system namespace/s)
@@ -133,23 +137,20 @@ export function mutate(dir: string, mutant: Pick<Mutant, 'name' | 'file' | 'find
   writeFileSync(path, text.replace(mutant.find, () => mutant.replace))
 }
 
-// The checkpoints are made at the lab's default clock (fast); each mutant runs at its own.
+// The checkpoints are made at the fast clock; each mutant runs at its own.
 const base = new Workspace()
 const workspaces: Workspace[] = [base]
 const checkpoints = {} as Record<Start, string>
 after(() => workspaces.forEach((ws) => ws.remove()))
 
 before(async () => {
-  // Two kind clusters and nothing else, then the demo up to 03, then all of it.
+  // Two kind clusters and nothing else; the unchanged demo up to 03, and all of it.
   const made = await Promise.all([roles.east, roles.west].map((role) => base.run('kind', ['create', 'cluster', '--name', role.kindName, '--image', pinned.nodeImage])))
   for (const run of made) if (run.code !== 0) throw new Error(`kind create cluster failed:\n${run.output}`)
   checkpoints.clusters = base.checkpoint('clusters')
-  const first = await base.chain(steps.slice(0, 4))
-  if (first.failedAt) throw new Error(`the unchanged demo failed at ${first.failedAt}:\n${first.output.slice(-3000)}`)
-  checkpoints['after-03'] = base.checkpoint('after-03')
-  const rest = await base.chain(steps.slice(4))
-  if (rest.failedAt) throw new Error(`the unchanged demo failed at ${rest.failedAt}:\n${rest.output.slice(-3000)}`)
-  checkpoints.done = base.checkpoint('done')
+  const chain = await sharedChain()
+  checkpoints['after-03'] = chain.checkpoint('03-spire-helm-repo')
+  checkpoints.done = chain.checkpoint('15-send-requests')
 })
 
 describe('mistakes made on purpose fail', { concurrency: 3 }, () => {
@@ -162,7 +163,7 @@ describe('mistakes made on purpose fail', { concurrency: 3 }, () => {
 
   for (const mutant of mutants) {
     test(`when ${mutant.name}`, async () => {
-      const ws = new Workspace({ timeScale: mutant.clock ?? realisticClock, env: mutant.env })
+      const ws = new Workspace({ timeScale: mutant.clock, env: mutant.env })
       workspaces.push(ws)
       mutate(ws.dir, mutant)
       ws.restore(checkpoints[mutant.from])

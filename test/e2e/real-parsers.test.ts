@@ -1,5 +1,6 @@
 // The lab's parsers must not accept what the real tools refuse: every kubectl and helm
-// command line of a lab demo (its invocation log) is replayed through the real kubectl
+// command line of a lab demo (its invocation log; the shared chain's, chain.ts, from the
+// empty lab to step 15) is replayed through the real kubectl
 // 1.33 and helm 4 (test/e2e/real-tools.ts), against a kubeconfig whose server answers
 // nowhere. They then get as far as they can without a cluster; an unknown flag, a missing
 // argument or any other usage error fails the test. A connection error is what a command
@@ -12,7 +13,8 @@ import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
 import { realTools } from './real-tools.ts'
-import { tail, Workspace } from './lab.ts'
+import { sharedChain } from './chain.ts'
+import { Workspace } from './lab.ts'
 
 // cobra's and kubectl's words for a command line they do not accept.
 const usageError = /unknown (shorthand )?flag|flag needs an argument|invalid argument ".*" for ".*" flag|unknown command|requires (at least |at most |exactly )?\d+ arguments?|accepts (at most |between )?\d+ arg|See '.* -h' for help|Run '.* --help' for usage|must specify one of|--[\w-]+ (is|are) not (allowed|supported)/i
@@ -49,8 +51,7 @@ async function replayAll(lines: Array<{ tool: string; args: string[] }>): Promis
 
 before(async () => {
   tools = realTools()
-  const demo = await ws.make('demo', { timeoutMs: 180_000 })
-  assert.equal(demo.code, 0, tail(demo))
+  ws.restore((await sharedChain()).checkpoint('15-send-requests'))
   // A port nothing listens on: take one, then let it go.
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
