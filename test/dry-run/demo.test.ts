@@ -5,16 +5,16 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse, parseAllDocuments } from 'yaml'
+import { scratchDir } from '../scratch.ts'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 
 function copyRepo(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'workbook-dry-run-'))
+  const copy = scratchDir('workbook-dry-run-')
   for (const entry of readdirSync(repo)) {
     if (['.git', 'out', 'node_modules', '.cache', 'workbook.config.json'].includes(entry)) continue
     cpSync(join(repo, entry), join(copy, entry), { recursive: true })

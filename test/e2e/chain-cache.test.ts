@@ -4,13 +4,14 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { appendFileSync, cpSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { chainKey, keyEnvironment, keyInputs, staleLock, withLock } from './chain.ts'
 import { repoRoot } from './lab.ts'
+import { scratchDir } from '../scratch.ts'
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'workbook-chain-test-'))
+const scratch = () => scratchDir('workbook-chain-test-')
 
 // A copy of what the key reads, somewhere else.
 function copyInputs(): string {

@@ -2,10 +2,10 @@
 // arguments and invocation number give the same stream; any of them changed, another.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { seedMaterial, stream } from '../lab/src/random.ts'
+import { scratchDir } from '../scratch.ts'
 
 const draws = (material: string, count = 8) => {
   const next = stream(material)
@@ -13,7 +13,7 @@ const draws = (material: string, count = 8) => {
 }
 
 test('the same seed and the same command draw the same numbers; another seed, command or invocation number, others', () => {
-  const state = mkdtempSync(join(tmpdir(), 'lab-random-'))
+  const state = scratchDir('lab-random-')
   const argv = ['node', '/repo/test/lab/bin/kubectl', '--context=kind-cluster-east', 'exec', 'deploy/curl', '--', 'curl', 'helloworld:5000/hello']
   const env = { LAB_STATE: state, LAB_SEED: 'one' }
   const first = seedMaterial(env, argv)

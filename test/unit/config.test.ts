@@ -1,15 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Config } from '../../lib/config.ts'
 import { parseFlags } from '../../lib/flags.ts'
 import * as check from '../../lib/validate.ts'
 import type { WorkbookError } from '../../lib/errors.ts'
+import { scratchDir } from '../scratch.ts'
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-config-'))
+  const dir = scratchDir('workbook-config-')
   return { WORKBOOK_CONFIG: join(dir, 'workbook.config.json'), ...extra }
 }
 

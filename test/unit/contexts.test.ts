@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { contextServer, kubeconfigFiles, listContexts, requireContext } from '../../lib/contexts.ts'
+import { scratchDir } from '../scratch.ts'
 
 function kubeconfig(contexts: Array<[name: string, server: string]>): string {
   return `apiVersion: v1
@@ -25,7 +25,7 @@ function kubectlContexts(env: NodeJS.ProcessEnv): string[] {
 }
 
 test('contexts agree with the real kubectl, across several kubeconfig files', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-kubeconfig-'))
+  const dir = scratchDir('workbook-kubeconfig-')
   const first = join(dir, 'one')
   const second = join(dir, 'two')
   writeFileSync(first, kubeconfig([['kind-cluster-east', 'https://127.0.0.1:40001'], ['gke_project_zone_prod', 'https://34.1.2.3']]))
@@ -40,7 +40,7 @@ test('contexts agree with the real kubectl, across several kubeconfig files', as
 })
 
 test('without KUBECONFIG, ~/.kube/config is read; no file means no contexts', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'workbook-home-'))
+  const home = scratchDir('workbook-home-')
   assert.deepEqual(kubeconfigFiles({ HOME: home }), [])
   assert.deepEqual(await listContexts({ HOME: home }), [])
   assert.deepEqual(kubectlContexts({ HOME: home }), [])
@@ -54,7 +54,7 @@ test('a missing context is an error that lists the ones that exist', () => {
 })
 
 test('an unreadable kubeconfig is reported with its path', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-kubeconfig-'))
+  const dir = scratchDir('workbook-kubeconfig-')
   const bad = join(dir, 'bad')
   writeFileSync(bad, 'clusters: [unclosed')
   await assert.rejects(listContexts({ KUBECONFIG: bad }), new RegExp(`kubeconfig ${bad} cannot be read`))

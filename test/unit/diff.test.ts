@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { unifiedDiff } from '../../lib/diff.ts'
+import { scratchDir } from '../scratch.ts'
 
 const values = 'spire-agent:\n  sds:\n    enabled: true\n    defaultSVIDName: default\n    defaultBundleName: "null"\n    defaultAllBundlesName: ROOTCA\n\nspiffe-oidc-discovery-provider:\n  enabled: false\n'
 
@@ -58,7 +58,7 @@ function applyDiff(before: string, diff: string): string {
 test('for many random edits, the hunks turn the first text into the second, and diff -u agrees on what changed', () => {
   let seed = 7
   const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-diff-'))
+  const dir = scratchDir('workbook-diff-')
   const realDiff = ['/usr/bin/diff', '/bin/diff'].find((p) => existsSync(p))
   for (let round = 0; round < 200; round++) {
     const before = Array.from({ length: random(30) }, (_, i) => `line ${i} ${random(3)}`)

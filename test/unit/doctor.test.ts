@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tools, type FetchedTool } from '../../lib/defaults.ts'
 import { dockerDaemonFindings, dockerMemoryFinding, formatFindings, inotifyFinding, kubectlSkewFinding, nodeProviderFinding, poolFinding, toolFinding, versionFinding } from '../../lib/doctor.ts'
@@ -10,6 +9,7 @@ import { judge } from '../../lib/support.ts'
 import type { ToolChoice } from '../../lib/toolchain.ts'
 import { findOnPath, missingTools, requireTools } from '../../lib/tools.ts'
 import { parseVersion } from '../../lib/versions.ts'
+import { scratchDir } from '../scratch.ts'
 
 const said = (output: string | undefined) => ({ missing: false as const, output })
 
@@ -170,7 +170,7 @@ test('the table lists every finding, and the fix under each problem', () => {
 })
 
 test('tools are found on PATH, and all missing ones are named at once', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-path-'))
+  const dir = scratchDir('workbook-path-')
   writeFileSync(join(dir, 'kind'), '#!/bin/sh\n')
   chmodSync(join(dir, 'kind'), 0o755)
   writeFileSync(join(dir, 'helm'), 'not executable')

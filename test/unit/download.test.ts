@@ -2,13 +2,13 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { download } from '../../lib/download.ts'
+import { scratchDir } from '../scratch.ts'
 
 const body = Buffer.from('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: metallb-system\n'.repeat(2000))
 const digest = createHash('sha256').update(body).digest('hex')
@@ -42,7 +42,7 @@ before(async () => {
 })
 after(() => server.close())
 
-const folder = () => mkdtempSync(join(tmpdir(), 'workbook-download-'))
+const folder = () => scratchDir('workbook-download-')
 
 test('a file whose sha256 matches is kept at the destination, and nothing else is left', async () => {
   const dir = folder()

@@ -1,11 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { WorkbookError } from '../../lib/errors.ts'
 import { editedTemplate, listExperiments, re } from '../../lib/experiments.ts'
+import { scratchDir } from '../scratch.ts'
 
 const values = '# SPIRE values\nspire-agent:\n  sds:\n    defaultBundleName: "null"  # frees ROOTCA\n    defaultAllBundlesName: ROOTCA\nspire-server:\n  url: https://${BUNDLE_ENDPOINT}:8443\n  list:\n    - west.local\n'
 
@@ -37,7 +37,7 @@ test('re`...` fills names in literally, and ^ $ match a line', () => {
 })
 
 test('the experiments there are, with the titles their scripts give', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'workbook-experiments-')), 'experiments')
+  const dir = join(scratchDir('workbook-experiments-'), 'experiments')
   mkdirSync(dir)
   writeFileSync(join(dir, 'b-thing.ts'), "const ex = await experiment('b-thing', 'the gateway\\'s own title')\n")
   writeFileSync(join(dir, 'a-thing.ts'), "const ex = await experiment('a-thing', 'first', { tools: [] })\n")

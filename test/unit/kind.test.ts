@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { kindNetworkName, kubeconfigLockFile, kubeconfigTurn, lockLeftOver, lostKubeconfigLock, requireDockerNodes } from '../../lib/kind.ts'
+import { scratchDir } from '../scratch.ts'
 
 test('kind commands that write the kubeconfig take turns, even after one fails', async () => {
   const events: string[] = []
@@ -24,13 +25,12 @@ test('kind\'s lost lock race is recognised', () => {
 })
 
 test('the lock file is read from kind\'s message; one older than the command is left over', async () => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const { writeFileSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const { tmpdir } = await import('node:os')
   assert.equal(kubeconfigLockFile('ERROR: failed to create cluster: failed to lock config file: open /home/me/.kube/config.lock: file exists'), '/home/me/.kube/config.lock')
   assert.equal(kubeconfigLockFile('ERROR: failed to delete cluster "cluster-east": failed to lock config file: open /tmp/a b/config.lock: file exists'), '/tmp/a b/config.lock')
   assert.equal(kubeconfigLockFile('ERROR: failed to create cluster: node(s) already exist'), undefined)
-  const lock = join(mkdtempSync(join(tmpdir(), 'workbook-lock-')), 'config.lock')
+  const lock = join(scratchDir('workbook-lock-'), 'config.lock')
   assert.equal(lockLeftOver(lock, Date.now()), false, 'no lock, nothing left over')
   writeFileSync(lock, '')
   assert.equal(lockLeftOver(lock, Date.now() + 5000), true)

@@ -3,10 +3,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { scratchDir } from '../scratch.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const make = ['/usr/bin/make', '/usr/local/bin/make', '/bin/make'].find((p) => existsSync(p)) ?? 'make'
@@ -23,7 +23,7 @@ function titles(): Map<string, string> {
 }
 
 test('make help lists every step with its title using no grep -P (BSD grep, as on macOS, refuses it)', () => {
-  const bin = mkdtempSync(join(tmpdir(), 'workbook-bsd-grep-'))
+  const bin = scratchDir('workbook-bsd-grep-')
   writeFileSync(join(bin, 'grep'), [
     '#!/bin/sh',
     'for arg in "$@"; do case "$arg" in --perl-regexp|-P|-[!-]*P*) echo "grep: invalid option -- P" >&2; echo "usage: grep [-abcdDEFGHhIiJLlMmnOopqRSsUVvwXxZz] [-A num] [-B num] [-C[num]]" >&2; exit 2;; esac; done',
@@ -45,7 +45,7 @@ test('make help lists every step with its title using no grep -P (BSD grep, as o
 })
 
 test('with no Node, and so no npm, the Makefile says what to install instead of failing on npm', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-no-node-'))
+  const dir = scratchDir('workbook-no-node-')
   copyFileSync(join(root, 'Makefile'), join(dir, 'Makefile'))
   // A PATH with the shell and the usual tools, but no node and no npm.
   const bin = join(dir, 'bin')

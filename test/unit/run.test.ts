@@ -1,18 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startLog } from '../../lib/output.ts'
 import { CommandError, commandLine, setDryRun, shell } from '../../lib/run.ts'
+import { scratchDir } from '../scratch.ts'
 
 function tpl(pieces: TemplateStringsArray, ...args: unknown[]) {
   return commandLine(pieces, args)
 }
 
 function freshLog(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'workbook-run-')), 'step.log')
+  const file = join(scratchDir('workbook-run-'), 'step.log')
   startLog(file, 'test')
   return file
 }
@@ -68,7 +68,7 @@ test('a secret command\'s output is never written to the log', async () => {
 })
 
 test('a dry run runs nothing, returns the stand-in and writes stdin to a file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-dry-'))
+  const dir = scratchDir('workbook-dry-')
   setDryRun(true, dir)
   try {
     freshLog()
@@ -84,7 +84,7 @@ test('a dry run runs nothing, returns the stand-in and writes stdin to a file', 
 
 test('env is set for the command and shown before it; show passes its output on as it comes, and keeps it', () => {
   // In a process of its own: the test runner speaks to its parent on this one's stdout.
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-show-'))
+  const dir = scratchDir('workbook-show-')
   const script = join(dir, 'show.ts')
   writeFileSync(script, [
     `import { shell } from ${JSON.stringify(new URL('../../lib/run.ts', import.meta.url).href)}`,

@@ -1,11 +1,11 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
 import { WorkbookError } from '../../lib/errors.ts'
 import { placeholdersIn, renderTemplate, renderYaml, substitute, templateFile, templateOverlays, templatesDir } from '../../lib/template.ts'
+import { scratchDir } from '../scratch.ts'
 
 test('substitute fills every placeholder and leaves other text alone', () => {
   assert.equal(substitute('https://${HOST}:8443/${HOST}', { HOST: '10.0.0.1' }, 't'), 'https://10.0.0.1:8443/10.0.0.1')
@@ -65,7 +65,7 @@ test('every template renders once its placeholders are given, and leaves none be
 })
 
 test('WORKBOOK_TEMPLATES: the first folder that holds a template wins, else templates/', () => {
-  const root = mkdtempSync(join(tmpdir(), 'workbook-overlay-'))
+  const root = scratchDir('workbook-overlay-')
   const [mine, theirs] = [join(root, 'mine'), join(root, 'theirs')]
   mkdirSync(mine)
   mkdirSync(theirs)

@@ -3,8 +3,7 @@
 // download that breaks off, and which binary each TOOLS choice runs.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
@@ -13,6 +12,7 @@ import { pins } from '../../lib/pins.ts'
 import { shell } from '../../lib/run.ts'
 import { chooseTools, currentPlatform, fetchPinned, parseChecksumFile, pinnedBinary, putOnPath, releaseFile, toolsMode, type Platform } from '../../lib/toolchain.ts'
 import { launcher, startReleaseServer, type ReleaseServer } from '../lab/src/releases.ts'
+import { scratchDir } from '../scratch.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const labBin = join(root, 'test', 'lab', 'bin')
@@ -23,7 +23,7 @@ before(async () => {
 })
 after(() => server.close())
 
-const cache = () => join(mkdtempSync(join(tmpdir(), 'workbook-tools-')), '.cache', 'bin')
+const cache = () => join(scratchDir('workbook-tools-'), '.cache', 'bin')
 // Everything under a folder, hidden entries included.
 const everything = (dir: string): string[] => !existsSync(dir) ? [] : readdirSync(dir, { recursive: true }).map(String).sort()
 
@@ -117,7 +117,7 @@ test('a site that does not have the release says which URL', async () => {
 
 // A folder of stand-in tools that print a version and fail at anything else.
 function fakeTools(versions: Record<string, string>): string {
-  const bin = mkdtempSync(join(tmpdir(), 'workbook-fake-tools-'))
+  const bin = scratchDir('workbook-fake-tools-')
   for (const [tool, says] of Object.entries(versions)) {
     writeFileSync(join(bin, tool), `#!/bin/sh\ncase "$*" in *version*) echo '${says}'; exit 0;; esac\necho "the fake ${tool} was run: $*" >&2\nexit 3\n`)
     chmodSync(join(bin, tool), 0o755)

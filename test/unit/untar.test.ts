@@ -3,12 +3,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { extractFromTarGz, tarEntries } from '../../lib/untar.ts'
 import { tar } from '../lab/src/releases.ts'
+import { scratchDir } from '../scratch.ts'
 
 const binary = Buffer.from('#!/bin/sh\necho helm\n'.repeat(100))
 
@@ -36,7 +36,7 @@ test('what is not there, not gzip, or not tar is an error that says so', () => {
 
 const systemTar = spawnSync('tar', ['--version'], { encoding: 'utf8' })
 test('archives the system\'s tar writes, long names included (GNU and PAX formats)', { skip: systemTar.status !== 0 && 'no tar on this machine' }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'workbook-untar-'))
+  const dir = scratchDir('workbook-untar-')
   const long = `${'a-folder-with-a-long-name/'.repeat(6)}istioctl`
   mkdirSync(join(dir, long, '..'), { recursive: true })
   writeFileSync(join(dir, long), binary)
