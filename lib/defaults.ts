@@ -89,8 +89,9 @@ export const tools: Record<FetchedTool, ToolSupport> = {
 }
 
 // Below these the steps cannot work at all, whatever TOOLS says: 06 and 07 refuse an older
-// istioctl. The "spire" injection template patches native sidecars (initContainers), the
-// default only from Istio 1.27 on.
+// istioctl. 1.27 is the oldest release whose source the settings were read against (what
+// gen-eastwest-gateway.sh prints, ENABLE_NATIVE_SIDECARS, what caCertificates does); nothing
+// older was checked.
 export const minimumVersions = {
   istioctl: '1.27.0',
 } as const

@@ -48,7 +48,7 @@ export function versionFinding(tool: Tool, answer: Answer, minimum: string | und
 }
 
 const whyMinimum: Partial<Record<Tool, string>> = {
-  istioctl: ': the "spire" injection template patches native sidecars (initContainers), the default only from Istio 1.27 on',
+  istioctl: ': the oldest Istio whose source the workbook\'s settings were checked against (the east-west gateway, native sidecars, caCertificates)',
 }
 
 // One row per tool: its version and what the workbook makes of it (the default, supported,
