@@ -1,7 +1,7 @@
 // Bad input is refused before any tool runs: the lab's invocation log stays empty.
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { tail, Workspace } from './lab.ts'
+import { tail, workspacesRemovedAfterwards } from './lab.ts'
 
 const cases: Array<{ name: string; env?: Record<string, string>; args?: string[]; says: RegExp }> = [
   { name: 'a cluster name kind would refuse (EAST_NAME=Bad_Name)', env: { EAST_NAME: 'Bad_Name' }, says: /EAST_NAME "Bad_Name" is not a valid cluster name/ },
@@ -11,14 +11,12 @@ const cases: Array<{ name: string; env?: Record<string, string>; args?: string[]
   { name: 'an unknown flag (--bogus)', args: ['ARGS=--bogus'], says: /unknown flag "--bogus"/ },
 ]
 
-const workspaces: Workspace[] = []
-after(() => workspaces.forEach((ws) => ws.remove()))
+const workspace = workspacesRemovedAfterwards()
 
 describe('bad input', () => {
   for (const c of cases) {
     test(`${c.name} is refused before any tool runs`, async () => {
-      const ws = new Workspace({ env: c.env })
-      workspaces.push(ws)
+      const ws = workspace({ env: c.env })
       const run = await ws.make('demo', { args: c.args })
       assert.notEqual(run.code, 0)
       assert.match(run.stderr, c.says, tail(run))

@@ -17,7 +17,8 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { labSeed, limit, realKubectl, repoRoot, steps, tail, Workspace, type Invocation, type Run } from './lab.ts'
+import { before } from 'node:test'
+import { labSeed, limit, realKubectl, repoRoot, steps, tail, Workspace, workspacesRemovedAfterwards, type Invocation, type Run, type WorkspaceOptions } from './lab.ts'
 
 // The doctor after 01: its table then has the kind network's address pools row.
 export const chainOrder = ['01-clusters', '00-preflight', ...steps.filter((s) => s !== '00-preflight' && s !== '01-clusters')] as const
@@ -239,4 +240,19 @@ export function sharedChain(): Promise<Chain> {
     }, { waitMs: limit(600_000), staleMs: limit(600_000) })
   })()
   return shared
+}
+
+// Workspaces that each start from the shared chain's finished demo (the lab after step 15,
+// its kubeconfig, choices and out/), removed after the file's (or suite's) tests.
+export function finishedDemoWorkspaces(): (options?: WorkspaceOptions) => Workspace {
+  const workspace = workspacesRemovedAfterwards()
+  let done = ''
+  before(async () => {
+    done = (await sharedChain()).checkpoint('15-send-requests')
+  })
+  return (options) => {
+    const ws = workspace(options)
+    ws.restore(done)
+    return ws
+  }
 }

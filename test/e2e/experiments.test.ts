@@ -3,21 +3,20 @@
 // against the real output, so a page cannot drift from what the experiment prints), then
 // REPAIR=1 brings step 15 back and leaves the clusters holding what a plain demo leaves.
 // Waits the experiment expects to give up get a second or two.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sharedChain } from './chain.ts'
-import { repoRoot, snapshot, tail, Workspace, type Run } from './lab.ts'
+import { repoRoot, snapshot, tail, workspacesRemovedAfterwards, type Run, type Workspace } from './lab.ts'
 
 const experiments = readdirSync(join(repoRoot, 'scripts', 'experiments')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
 const giveUpSoon = { WAIT_RESPONSES_SECONDS: '1', WAIT_GATEWAY_SECRETS_SECONDS: '1', WAIT_REMOTE_SYNC_SECONDS: '1', WAIT_FEDERATION_SECONDS: '1' }
 
-const base = new Workspace()
-const workspaces: Workspace[] = [base]
+const workspace = workspacesRemovedAfterwards()
+const base = workspace()
 const checkpoints: Record<string, string> = {}
 const plain: Record<string, ReturnType<typeof comparable>> = {}
-after(() => workspaces.forEach((ws) => ws.remove()))
 
 // What a plain demo leaves, to compare with: objects by content (one deleted and made again
 // has a new uid and creation time), pods by workload and template (their names end in a
@@ -104,8 +103,7 @@ describe('experiments on a finished demo', { concurrency: 2 }, () => {
   for (const { name, istio } of runs) {
     test(`${name}${istio === '1.28' ? ' on Istio 1.28' : ''}: the symptom its page shows, then REPAIR=1 gives back a working demo and what a plain one leaves`, async () => {
       const env: Record<string, string> = istio === '1.28' ? { LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } : {}
-      const ws = new Workspace({ env })
-      workspaces.push(ws)
+      const ws = workspace({ env })
       // With what the demo rendered, as a finished demo leaves it (the experiment diffs against it).
       ws.restore(checkpoints[istio]!)
       const pages = excerpts(name)

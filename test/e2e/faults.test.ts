@@ -1,17 +1,10 @@
 // Faults: each stops the demo with a clear message and a non-zero exit, and a rerun once
 // the fault is gone gets through.
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { tail, Workspace, type Run } from './lab.ts'
+import { tail, Workspace, workspacesRemovedAfterwards, type Run } from './lab.ts'
 
-const workspaces: Workspace[] = []
-after(() => workspaces.forEach((ws) => ws.remove()))
-
-function workspace(env: Record<string, string> = {}): Workspace {
-  const ws = new Workspace({ env })
-  workspaces.push(ws)
-  return ws
-}
+const workspace = workspacesRemovedAfterwards()
 
 // The step a make demo stopped in: the last heading it printed.
 function stoppedIn(run: Run): string | undefined {
@@ -75,7 +68,7 @@ describe('faults', { concurrency: 2 }, () => {
   for (const helm of [{ version: '3', stops: '04-spire-install', says: /Error: (INSTALLATION|UPGRADE) FAILED: context deadline exceeded/ },
     { version: '4', stops: '05-federate-bundles', says: /gave up waiting for the bundle endpoint address \(LoadBalancer of service spire-server\) after 1s \(last seen: no address assigned yet\)/ }]) {
     test(`the LoadBalancer address never assigned, Helm ${helm.version}: the demo stops in ${helm.stops} by the shortened deadline, spire-server still pending; then a rerun succeeds`, async () => {
-      const ws = workspace({ WAIT_LB_ADDRESS_SECONDS: '1', WAIT_HELM_SECONDS: '2', LAB_HELM_VERSION: helm.version })
+      const ws = workspace({ env: { WAIT_LB_ADDRESS_SECONDS: '1', WAIT_HELM_SECONDS: '2', LAB_HELM_VERSION: helm.version } })
       ws.setFaults({ lbNeverAssigned: true })
       const run = await ws.make('demo', { timeoutMs: 90_000 })
       assert.notEqual(run.code, 0)

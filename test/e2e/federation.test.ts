@@ -3,35 +3,22 @@
 // old bundle unless step 05 replaces it), a bundle endpoint the other cluster cannot reach
 // (step 05 says so, naming both), and the lab's SPIRE, Helm and kubectl run as their
 // sources describe them.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { generateBundle } from '../lab/src/spire.ts'
-import { sharedChain } from './chain.ts'
-import { tail, Workspace } from './lab.ts'
+import { finishedDemoWorkspaces } from './chain.ts'
+import { tail, type Workspace } from './lab.ts'
 
-const workspaces: Workspace[] = []
-// A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
-let done = ''
-after(() => workspaces.forEach((ws) => ws.remove()))
-
-before(async () => {
-  done = (await sharedChain()).checkpoint('15-send-requests')
-})
+// Each test's own copy of the shared chain's finished demo (chain.ts).
+const fresh = finishedDemoWorkspaces()
 
 const EAST = '--context=kind-cluster-east'
 const WEST = '--context=kind-cluster-west'
 const spireServer = (context: string, ...args: string[]) => [context, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', ...args]
 // The same, with -i: the command reads our stdin.
 const spireServerReading = (context: string, ...args: string[]) => [context, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', ...args]
-
-function fresh(): Workspace {
-  const ws = new Workspace()
-  workspaces.push(ws)
-  ws.restore(done)
-  return ws
-}
 
 async function ok(ws: Workspace, tool: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
   const run = await ws.run(tool, args, options)

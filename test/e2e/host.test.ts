@@ -1,21 +1,15 @@
 // The host side of step 01 as the real tools behave: MetalLB's manifest checked against its
 // pinned sha256 before anything is applied; pools carved from whatever network kind uses;
 // kind's kubeconfig lock, which a stopped kind leaves behind for good.
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tail, Workspace } from './lab.ts'
+import { tail, Workspace, workspacesRemovedAfterwards } from './lab.ts'
 
-const workspaces: Workspace[] = []
-after(() => workspaces.forEach((ws) => ws.remove()))
-function workspace(env: Record<string, string> = {}): Workspace {
-  const ws = new Workspace({ env })
-  workspaces.push(ws)
-  return ws
-}
+const workspace = workspacesRemovedAfterwards()
 
 const pools = (ws: Workspace) => ws.applied().flatMap((r) => r.documents).filter((d) => d.kind === 'IPAddressPool').map((d) => `${d.metadata.name}: ${d.spec.addresses.join(',')}`)
 const created = (ws: Workspace) => ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create')
@@ -70,7 +64,7 @@ describe('MetalLB\'s manifest', { concurrency: 2 }, () => {
 
 describe('the kind network', { concurrency: 2 }, () => {
   test('a /24 network named by KIND_EXPERIMENTAL_DOCKER_NETWORK gets two pools, and the whole demo works on it', async () => {
-    const ws = workspace({ KIND_EXPERIMENTAL_DOCKER_NETWORK: 'lab-net', LAB_DOCKER_SUBNET: '10.89.0.0/24' })
+    const ws = workspace({ env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: 'lab-net', LAB_DOCKER_SUBNET: '10.89.0.0/24' } })
     const run = await ws.make('demo', { timeoutMs: 180_000 })
     assert.equal(run.code, 0, tail(run))
     assert.deepEqual(Object.keys(ws.docker().networks), ['lab-net'])
@@ -86,7 +80,7 @@ describe('the kind network', { concurrency: 2 }, () => {
   })
 
   test('a network smaller than a /24 is refused with what to do, before MetalLB is installed', async () => {
-    const ws = workspace({ LAB_DOCKER_SUBNET: '172.18.0.0/26' })
+    const ws = workspace({ env: { LAB_DOCKER_SUBNET: '172.18.0.0/26' } })
     const run = await ws.make('01')
     assert.notEqual(run.code, 0)
     assert.match(run.stderr, /the kind network 172\.18\.0\.0\/26 is smaller than a \/24/)

@@ -3,16 +3,15 @@
 // the gateway that step 07 installed. Then the lab's Istio rules on their own: pruning by
 // owner labels, the gateway chart's two deployments, proxy-config secret's TRUST DOMAIN
 // column, `istioctl version`, and create-remote-secret's reader service account.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { sharedChain } from './chain.ts'
-import { tail, Workspace } from './lab.ts'
+import { finishedDemoWorkspaces } from './chain.ts'
+import { tail, workspacesRemovedAfterwards, type Workspace } from './lab.ts'
 
 const WEST = '--context=kind-cluster-west'
-const workspaces: Workspace[] = []
-after(() => workspaces.forEach((ws) => ws.remove()))
+const workspace = workspacesRemovedAfterwards()
 
 async function ok(ws: Workspace, tool: string, args: string[], input?: string): Promise<string> {
   const run = await ws.run(tool, args, { input })
@@ -29,20 +28,13 @@ function gatewayPod(ws: Workspace): { labels: Record<string, string>; annotation
 }
 
 describe('the workbook against Istio\'s own rules', { concurrency: 2 }, () => {
-  // A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
-  const base = new Workspace()
-  workspaces.push(base)
-  let done = ''
-  before(async () => {
-    done = (await sharedChain()).checkpoint('15-send-requests')
-    base.restore(done)
+  // Copies of the shared chain's finished demo (chain.ts): `base` for the tests that only
+  // read it, one of its own for each test that changes it.
+  const fresh = finishedDemoWorkspaces()
+  let base: Workspace
+  before(() => {
+    base = fresh()
   })
-  const fresh = (env: Record<string, string> = {}) => {
-    const ws = new Workspace({ env })
-    workspaces.push(ws)
-    ws.restore(done)
-    return ws
-  }
 
   test('the demo\'s east-west gateway was injected with gateway,spire-gateway and holds west\'s SPIRE certificate and both roots', async () => {
     const pod = gatewayPod(base)
@@ -72,7 +64,7 @@ describe('the workbook against Istio\'s own rules', { concurrency: 2 }, () => {
   })
 
   test('a gateway IstioOperator without injectionTemplate: the pod is never injected, and 09 says the certificate comes from istiod', async () => {
-    const ws = fresh({ WAIT_GATEWAY_SECRETS_SECONDS: '10' })
+    const ws = fresh({ env: { WAIT_GATEWAY_SECRETS_SECONDS: '10' } })
     const file = join(ws.dir, 'templates', 'eastwest-gateway.yaml')
     const template = readFileSync(file, 'utf8')
     const without = template.replace(/\n    gateways:\n(?: {6,}.*\n)+/, '\n')
@@ -102,8 +94,7 @@ describe('the workbook against Istio\'s own rules', { concurrency: 2 }, () => {
 })
 
 describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false }, () => {
-  const ws = new Workspace()
-  workspaces.push(ws)
+  const ws = workspace()
   const A = '--context=kind-cluster-a'
   const file = (name: string, text: string) => {
     const path = join(ws.root, name)

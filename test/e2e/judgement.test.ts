@@ -1,22 +1,16 @@
 // The lab judges what was applied, not that something was: from a finished demo, change
 // one precondition of the walkthrough at a time (with the real tools' commands) and v2
 // stops answering east's curl, while v1 answers as long as east's side holds.
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateBundle } from '../lab/src/spire.ts'
-import { sharedChain } from './chain.ts'
-import { Workspace } from './lab.ts'
+import { finishedDemoWorkspaces } from './chain.ts'
+import type { Workspace } from './lab.ts'
 
-const workspaces: Workspace[] = []
-// A finished demo: the shared chain's (chain.ts) lab after step 15, with its out/.
-let done = ''
-after(() => workspaces.forEach((ws) => ws.remove()))
-
-before(async () => {
-  done = (await sharedChain()).checkpoint('15-send-requests')
-})
+// Each test's own copy of the shared chain's finished demo (chain.ts).
+const fresh = finishedDemoWorkspaces()
 
 const EAST = '--context=kind-cluster-east'
 const WEST = '--context=kind-cluster-west'
@@ -50,13 +44,6 @@ async function hellos(ws: Workspace, count = 16): Promise<{ v1: number; v2: numb
   tally.failures.push(...run.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('curl: (') || l.startsWith('command terminated')))
   assert.ok(tally.v1 + tally.v2 + tally.failures.length > 0, `curl said nothing: ${run.output}`)
   return tally
-}
-
-function fresh(): Workspace {
-  const ws = new Workspace()
-  workspaces.push(ws)
-  ws.restore(done)
-  return ws
 }
 
 describe('what the lab decides from the applied content', { concurrency: 2 }, () => {

@@ -4,6 +4,7 @@
 // machine stays out of reach). Runs `make ...` or `node scripts/NN.ts` there without a
 // terminal (CI=true, no stdin).
 import { spawn } from 'node:child_process'
+import { after } from 'node:test'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
@@ -337,4 +338,16 @@ export function snapshot(ws: Workspace): { things: Record<string, unknown>; pods
   const repos = join(ws.state, 'helm', 'repositories.json')
   things.helmRepos = existsSync(repos) ? JSON.parse(readFileSync(repos, 'utf8')) : undefined
   return { things, pods }
+}
+
+// A test file's workspaces: each made when the file asks for one, all removed after the
+// file's tests (or the suite's, when called inside a describe).
+export function workspacesRemovedAfterwards(): (options?: WorkspaceOptions) => Workspace {
+  const made: Workspace[] = []
+  after(() => made.forEach((ws) => ws.remove()))
+  return (options) => {
+    const ws = new Workspace(options)
+    made.push(ws)
+    return ws
+  }
 }

@@ -6,10 +6,10 @@
 // The chain is run once, step by step, keeping the lab's state after each step (the shared
 // chain, chain.ts); each test starts from the state before its step and runs the steps after
 // it, as `make demo` would.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { sharedChain, type Chain } from './chain.ts'
-import { steps, tail, Workspace } from './lab.ts'
+import { steps, tail, workspacesRemovedAfterwards } from './lab.ts'
 
 // Short deadlines: a precondition that never holds fails in a second or two, not minutes.
 // At the harness's clock what does hold takes milliseconds (an address 5 ms, a remote
@@ -21,18 +21,16 @@ const deadlines = {
 }
 
 let chain: Chain
-const workspaces: Workspace[] = []
+const workspace = workspacesRemovedAfterwards()
 
 before(async () => {
   chain = await sharedChain()
 })
-after(() => workspaces.forEach((ws) => ws.remove()))
 
 // Start after the step before `left`, skip `left`, run the rest of the chain.
 async function without(left: string, env: Record<string, string> = {}) {
   const index = steps.indexOf(left as typeof steps[number])
-  const ws = new Workspace({ env: { ...deadlines, ...env } })
-  workspaces.push(ws)
+  const ws = workspace({ env: { ...deadlines, ...env } })
   ws.restore(chain.checkpoint(steps[index - 1]!))
   const result = await ws.chain(steps.slice(index + 1))
   return { ...result, ws }
@@ -80,8 +78,7 @@ describe('leaving one step out of the chain', { concurrency: 2 }, () => {
   test('without 14-destination-rule on Istio 1.28, the demo stops at 15-send-requests: v2\'s west.local certificate is refused', async () => {
     // Istio 1.28 is older than the workbook supports (lib/defaults.ts): TOOLS=path runs it as it is.
     // 09 must pass here: its waits get the time they would have in a plain run's tests.
-    const ws = new Workspace({ env: { ...deadlines, WAIT_REMOTE_SYNC_SECONDS: '10', WAIT_GATEWAY_SECRETS_SECONDS: '10', LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } })
-    workspaces.push(ws)
+    const ws = workspace({ env: { ...deadlines, WAIT_REMOTE_SYNC_SECONDS: '10', WAIT_GATEWAY_SECRETS_SECONDS: '10', LAB_ISTIO_VERSION: '1.28.0', TOOLS: 'path' } })
     ws.restore(chain.checkpoint('05-federate-bundles'))
     const { failedAt, runs, output } = await ws.chain(steps.slice(steps.indexOf('06-istio-control-planes')).filter((s) => s !== '14-destination-rule'))
     assert.equal(failedAt, '15-send-requests', `it stopped at ${failedAt ?? 'nothing'}:\n${output.split('\n').slice(-30).join('\n')}`)

@@ -7,13 +7,13 @@
 // otherwise), and names the failure it expects. Together they show that `make test` fails
 // on each: a step fails with that message, or a check the demo test runs (outcome.ts,
 // manifest-checks.ts) finds the mistake.
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pinned, roles } from '../lab/src/expected.ts'
 import { sharedChain } from './chain.ts'
-import { tail, Workspace } from './lab.ts'
+import { tail, workspacesRemovedAfterwards, type Workspace } from './lab.ts'
 import { manifestProblems } from './manifest-checks.ts'
 import { pinnedProblems, placementProblems } from './outcome.ts'
 
@@ -138,10 +138,9 @@ export function mutate(dir: string, mutant: Pick<Mutant, 'name' | 'file' | 'find
 }
 
 // The checkpoints are made at the fast clock; each mutant runs at its own.
-const base = new Workspace()
-const workspaces: Workspace[] = [base]
+const workspace = workspacesRemovedAfterwards()
+const base = workspace()
 const checkpoints = {} as Record<Start, string>
-after(() => workspaces.forEach((ws) => ws.remove()))
 
 before(async () => {
   // Two kind clusters and nothing else; the unchanged demo up to 03, and all of it.
@@ -163,8 +162,7 @@ describe('mistakes made on purpose fail', { concurrency: 3 }, () => {
 
   for (const mutant of mutants) {
     test(`when ${mutant.name}`, async () => {
-      const ws = new Workspace({ timeScale: mutant.clock, env: mutant.env })
-      workspaces.push(ws)
+      const ws = workspace({ timeScale: mutant.clock, env: mutant.env })
       mutate(ws.dir, mutant)
       ws.restore(checkpoints[mutant.from])
       const since = Date.now()
