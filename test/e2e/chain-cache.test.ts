@@ -16,7 +16,7 @@ const scratch = () => scratchDir('workbook-chain-test-')
 // A copy of what the key reads, somewhere else.
 function copyInputs(): string {
   const dir = scratch()
-  for (const input of keyInputs) if (existsSync(join(repoRoot, input))) cpSync(join(repoRoot, input), join(dir, input), { recursive: true })
+  for (const input of keyInputs()) if (existsSync(join(repoRoot, input))) cpSync(join(repoRoot, input), join(dir, input), { recursive: true })
   return dir
 }
 
@@ -36,9 +36,14 @@ describe('the shared chain\'s key', () => {
         assert.ok(!keys.has(changed), `changing ${file} left the key as it was`)
         keys.add(changed)
       }
-      // A new file counts too (a new lab module, a new step).
+      // A new file counts too (a new lab module, a new step), and so does a new entry at the
+      // top that nobody has sorted out as unread (a folder of versions the scripts read).
       writeFileSync(join(copy, 'test', 'lab', 'src', 'new-rule.ts'), 'export {}\n')
       assert.ok(!keys.has(chainKey(copy, environment)), 'a new lab file left the key as it was')
+      keys.add(chainKey(copy, environment))
+      mkdirSync(join(copy, 'charts'))
+      writeFileSync(join(copy, 'charts', 'versions.json'), '{}\n')
+      assert.ok(!keys.has(chainKey(copy, environment)), 'a new top-level folder left the key as it was')
     } finally {
       rmSync(copy, { recursive: true, force: true })
     }
@@ -52,6 +57,10 @@ describe('the shared chain\'s key', () => {
       writeFileSync(join(copy, 'docs', '05-federate-bundles.md'), '# changed\n')
       mkdirSync(join(copy, 'test', 'unit'), { recursive: true })
       writeFileSync(join(copy, 'test', 'unit', 'x.test.ts'), '\n')
+      writeFileSync(join(copy, 'README.md'), '# changed\n')
+      // What a workspace never copies: the user's own run.
+      mkdirSync(join(copy, 'out'))
+      writeFileSync(join(copy, 'out', 'step.log'), 'x\n')
       assert.equal(chainKey(copy, environment), key)
     } finally {
       rmSync(copy, { recursive: true, force: true })
@@ -72,7 +81,7 @@ describe('the shared chain\'s lock', () => {
     assert.equal(child.status, 0)
     return child.pid
   }
-  const owned = (lock: string, owner: { pid: number; host?: string; started?: number }) => {
+  const owned = (lock: string, owner: { pid: number; host?: string; started?: number; nonce?: string }) => {
     mkdirSync(lock)
     writeFileSync(join(lock, 'owner.json'), JSON.stringify({ host: hostname(), started: Date.now(), ...owner }))
   }
@@ -137,6 +146,18 @@ describe('the shared chain\'s lock', () => {
     const longAgo = new Date(Date.now() - 60_000)
     utimesSync(nameless, longAgo, longAgo)
     assert.equal(staleLock(nameless, 60_000), true)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('a holder whose lock was taken over meanwhile leaves the new holder\'s lock in place', async () => {
+    const dir = scratch()
+    const lock = join(dir, 'x.lock')
+    await withLock(lock, async () => {
+      // Taken over while we hold it (we were thought dead, or held it too long).
+      rmSync(lock, { recursive: true, force: true })
+      owned(lock, { pid: process.pid, nonce: 'the new holder' })
+    }, { waitMs: 0, staleMs: 60_000 })
+    assert.ok(existsSync(join(lock, 'owner.json')), 'the former holder removed the new holder\'s lock')
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -6,22 +6,23 @@
 // inspections and the cleanup (their output only; the checkpoint after 15 is the finished
 // demo).
 //
-// It is kept under the system's temporary folder, keyed by a hash of everything that can
-// change what it holds (chainKey: the workbook, the lab, the harness, the lockfile, Node's
-// version, the lab's seed, the real kubectl), so a changed script or lab rule never meets a
-// chain made before the change. One process builds it while the others wait (a lock folder
-// naming its owner: a lock whose owner died is taken over, so a killed run blocks nobody); a
-// chain is reused for an hour (the lab's certificates are valid for four), and chains and
-// leftovers older than that are removed.
-import { createHash } from 'node:crypto'
+// It is kept under the system's temporary folder (a folder per user), keyed by a hash of
+// everything that can change what it holds (chainKey: every file a workspace copies but the
+// pages, the CI files and the other tests; Node's version, the lab's seed, the real kubectl),
+// so a changed script or lab rule never meets a chain made before the change. One process
+// builds it while the others wait (a lock folder naming its owner: a lock whose owner died is
+// taken over, so a killed run blocks nobody); a chain is reused for an hour (the lab's
+// certificates are valid for four), and chains and leftovers older than that are removed.
+// E2E_FRESH_CHAIN=1 builds a new one whatever the store holds.
+import { createHash, randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { hostname, tmpdir } from 'node:os'
+import { hostname, tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { before } from 'node:test'
-import { labSeed, limit, realKubectl, repoRoot, steps, tail, Workspace, workspacesRemovedAfterwards, type Invocation, type Run, type WorkspaceOptions } from './lab.ts'
+import { labSeed, limit, notCopied, realKubectl, repoRoot, steps, tail, Workspace, workspacesRemovedAfterwards, type Invocation, type Run, type WorkspaceOptions } from './lab.ts'
 
 // The doctor after 01: its table then has the kind network's address pools row.
-export const chainOrder = ['01-clusters', '00-preflight', ...steps.filter((s) => s !== '00-preflight' && s !== '01-clusters')] as const
+const chainOrder = ['01-clusters', '00-preflight', ...steps.filter((s) => s !== '00-preflight' && s !== '01-clusters')] as const
 export type ChainPoint = 'empty' | typeof steps[number]
 // Run after the chain, on the finished demo (their output kept, no checkpoint).
 const afterwards = ['inspect-identity', 'inspect-trust', '99-cleanup'] as const
@@ -38,8 +39,16 @@ export interface Chain {
   builder: { root: string; home: string; metallbManifestUrl: string }
 }
 
-// What the chain depends on besides the environment: the workbook, the lab and the harness.
-export const keyInputs = ['lib', 'scripts', 'templates', 'test/lab', 'test/e2e/lab.ts', 'test/e2e/chain.ts', 'Makefile', 'package.json', 'package-lock.json']
+// What the chain depends on besides the environment: every entry a workspace copies (lab.ts)
+// but these, which no step, lab tool or harness code reads; of test/, the lab and the
+// harness. An entry nobody has sorted yet (a new folder the scripts read) counts.
+export const notRead = ['docs', 'README.md', 'CONTRIBUTING.md', '.github', '.ci', '.gitignore', 'test']
+const harness = ['test/lab', 'test/e2e/lab.ts', 'test/e2e/chain.ts']
+
+export function keyInputs(root: string = repoRoot): string[] {
+  const top = readdirSync(root).filter((entry) => !notCopied.includes(entry) && !notRead.includes(entry))
+  return [...top.sort(), ...harness]
+}
 
 export function keyEnvironment(): Record<string, string> {
   const kubectl = existsSync(realKubectl) ? statSync(realKubectl) : undefined
@@ -61,17 +70,18 @@ export function chainKey(root: string = repoRoot, environment: Record<string, st
     }
     hash.update(`${relative}\0${createHash('sha256').update(readFileSync(full)).digest('hex')}\n`)
   }
-  for (const input of keyInputs) add(input)
+  for (const input of keyInputs(root)) add(input)
   hash.update(JSON.stringify(Object.entries(environment).sort()))
   return hash.digest('hex').slice(0, 20)
 }
 
-export const chainStore = join(tmpdir(), 'workbook-e2e-chain')
+// The user's own: another user's chain is never read (nor can it block this one's cleanup).
+const chainStore = join(tmpdir(), `workbook-e2e-chain-${userInfo().uid}`)
 const reuseForMs = 3600_000
 
 // ---------- the lock ----------
 
-interface Owner { pid: number; host: string; started: number }
+interface Owner { pid: number; host: string; started: number; nonce?: string }
 
 function alive(pid: number): boolean {
   try {
@@ -127,11 +137,20 @@ export async function withLock<T>(lock: string, work: () => Promise<T>, options:
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250))
   }
-  writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now() } satisfies Owner))
+  const nonce = randomUUID()
+  writeFileSync(join(lock, 'owner.json'), JSON.stringify({ pid: process.pid, host: hostname(), started: Date.now(), nonce } satisfies Owner))
   try {
     return await work()
   } finally {
-    rmSync(lock, { recursive: true, force: true })
+    // Only a lock still ours: one taken over meanwhile (we held it too long) is its new holder's.
+    const owner = (() => {
+      try {
+        return JSON.parse(readFileSync(join(lock, 'owner.json'), 'utf8')) as Owner
+      } catch {
+        return undefined
+      }
+    })()
+    if (owner?.nonce === nonce) rmSync(lock, { recursive: true, force: true })
   }
 }
 
@@ -143,7 +162,7 @@ function readyChains(key: string, now = Date.now()): string[] {
   if (!existsSync(chainStore)) return []
   return readdirSync(chainStore)
     .map((name) => ({ name, built: Number(new RegExp(`^${key}\\.(\\d+)$`).exec(name)?.[1]) }))
-    .filter(({ built, name }) => Number.isFinite(built) && now - built < reuseForMs && existsSync(join(chainStore, name, 'chain.json')))
+    .filter(({ built, name }) => Number.isFinite(built) && now - built >= 0 && now - built < reuseForMs && existsSync(join(chainStore, name, 'chain.json')))
     .sort((a, b) => b.built - a.built)
     .map(({ name }) => join(chainStore, name))
 }
@@ -162,7 +181,8 @@ function removeStale(now = Date.now()): void {
     } catch {
       continue
     }
-    if ((built && now - Number(built) > 2 * reuseForMs) || (building && (!alive(Number(building)) || old)) || (/\.stale-/.test(name) && old)) {
+    // A build time in the future (the clock was set back) counts as old.
+    if ((built && (now < Number(built) || now - Number(built) > 2 * reuseForMs)) || (building && (!alive(Number(building)) || old)) || (/\.stale-/.test(name) && old)) {
       rmSync(full, { recursive: true, force: true })
     }
   }
@@ -186,9 +206,11 @@ function openChain(dir: string): Chain {
   }
 }
 
-async function build(into: string): Promise<void> {
+async function build(into: string, key: string): Promise<void> {
   const ws = new Workspace()
   try {
+    // The files copied are the files keyed: one saved between the two is a chain for neither.
+    if (chainKey(ws.dir) !== key) throw new Error('the shared chain: the repo changed while its files were copied; run the tests again')
     const runs: Record<string, Run> = {}
     ws.checkpoint('empty')
     for (const step of chainOrder) {
@@ -211,21 +233,30 @@ async function build(into: string): Promise<void> {
 
 let shared: Promise<Chain> | undefined
 
+// Which chain a test file starts from, in its output: a failure can then be told apart from
+// a chain built before (E2E_FRESH_CHAIN=1 builds another).
+function said(chain: Chain, how: string): Chain {
+  const built = Number(/\.(\d+)$/.exec(chain.dir)?.[1])
+  console.log(`# the shared chain ${chain.dir}: ${how}, ${Math.round((Date.now() - built) / 1000)} s old`)
+  return chain
+}
+
 // The chain for the files as they are now: reused when one was built for the same key within
 // the hour, else built here (or by the process already building it, waited for).
 export function sharedChain(): Promise<Chain> {
   shared ??= (async () => {
     const key = chainKey()
-    mkdirSync(chainStore, { recursive: true })
+    mkdirSync(chainStore, { recursive: true, mode: 0o700 })
     removeStale()
-    const ready = readyChains(key)[0]
-    if (ready) return openChain(ready)
+    const fresh = Boolean(process.env.E2E_FRESH_CHAIN)
+    const ready = fresh ? undefined : readyChains(key)[0]
+    if (ready) return said(openChain(ready), 'reused')
     return withLock(join(chainStore, `${key}.lock`), async () => {
-      const meanwhile = readyChains(key)[0]
-      if (meanwhile) return openChain(meanwhile)
+      const meanwhile = fresh ? undefined : readyChains(key)[0]
+      if (meanwhile) return said(openChain(meanwhile), 'built by another test file')
       const building = join(chainStore, `${key}.tmp-${process.pid}-${Date.now()}`)
       try {
-        await build(building)
+        await build(building, key)
         const done = join(chainStore, `${key}.${Date.now()}`)
         try {
           renameSync(building, done)
@@ -233,7 +264,7 @@ export function sharedChain(): Promise<Chain> {
           // Two builders (a lock taken over twice at once) finishing in the same millisecond.
           if (!readyChains(key).includes(done)) throw error
         }
-        return openChain(done)
+        return said(openChain(done), 'built here')
       } finally {
         rmSync(building, { recursive: true, force: true })
       }
@@ -251,6 +282,7 @@ export function finishedDemoWorkspaces(): (options?: WorkspaceOptions) => Worksp
     done = (await sharedChain()).checkpoint('15-send-requests')
   })
   return (options) => {
+    if (!done) throw new Error('finishedDemoWorkspaces: a workspace asked for before the suite\'s before hooks ran (ask inside a test or a later hook)')
     const ws = workspace(options)
     ws.restore(done)
     return ws

@@ -47,7 +47,7 @@ async function ok(tool: string, args: string[], input?: string): Promise<string>
   return run.stdout
 }
 
-// Poll a lab tool until its output satisfies `wanted` (the lab's clock runs at 1/200).
+// Poll a lab tool until its output satisfies `wanted` (the lab's clock runs at 1/1000).
 async function eventually(tool: string, args: string[], wanted: (stdout: string) => boolean, what: string): Promise<string> {
   let last = ''
   for (let i = 0; i < 40; i++) {

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { after } from 'node:test'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appliedRecords, type AppliedRecord } from '../lab/src/applied.ts'
@@ -60,7 +60,7 @@ export const realisticClock = 0.1
 // Every other test runs at a thousandth (a 60 s `kind create cluster` takes 60 ms): they
 // are not about timing, and at the lab's own default (0.005) a make demo spends 1.5 s of
 // its 9 s waiting out modelled durations.
-export const fastClock = 0.001
+const fastClock = 0.001
 
 // The lab's random choices are seeded (test/lab/src/random.ts): the same for every run
 // unless LAB_SEED says otherwise.
@@ -71,7 +71,7 @@ export const labSeed = process.env.LAB_SEED ?? 'workbook-e2e'
 // portable mode (NODE_COMPILE_CACHE_PORTABLE: paths relative to the cache folder): every
 // workspace's repo/lib/run.ts is then the same entry, checked against the file's content,
 // and a workspace's first run of each tool and script no longer strips and compiles anew.
-const compileCache = join(tmpdir(), 'workbook-e2e-compile-cache')
+const compileCache = join(tmpdir(), `workbook-e2e-compile-cache-${userInfo().uid}`)
 
 export interface Run {
   code: number
@@ -95,6 +95,10 @@ export interface WorkspaceOptions {
   timeScale?: number
 }
 
+// What a workspace does not copy from the repo: git's, the user's own run (out/, the saved
+// choices), the installed packages and the fetched tools (linked or fetched anew instead).
+export const notCopied = ['.git', 'out', 'node_modules', '.cache', 'workbook.config.json']
+
 export class Workspace {
   readonly dir: string       // the copy of the repo
   readonly root: string      // holds the copy, the state, the kubeconfig and a home
@@ -117,13 +121,13 @@ export class Workspace {
       if (found) symlinkSync(found, join(this.systemBin, tool))
     }
     symlinkSync(process.execPath, join(this.systemBin, 'node'))
-    mkdirSync(compileCache, { recursive: true })
+    mkdirSync(compileCache, { recursive: true, mode: 0o700 })
     symlinkSync(compileCache, join(this.root, 'compile-cache'))
     mkdirSync(this.dir)
     mkdirSync(this.state)
     mkdirSync(join(this.home, '.kube'), { recursive: true })
     for (const entry of readdirSync(repoRoot)) {
-      if (['.git', 'out', 'node_modules', '.cache', 'workbook.config.json'].includes(entry)) continue
+      if (notCopied.includes(entry)) continue
       cpSync(join(repoRoot, entry), join(this.dir, entry), { recursive: true })
     }
     symlinkSync(join(repoRoot, 'node_modules'), join(this.dir, 'node_modules'))
