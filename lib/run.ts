@@ -13,7 +13,7 @@ import { busy, currentLog, dim, log, say, tag } from './output.ts'
 export interface RunOptions {
   input?: string          // handed to the command on stdin
   secret?: boolean        // stdout holds a credential: never shown, never logged
-  standIn?: string        // what a dry run returns instead of running the command
+  standIn?: string | (() => string) // what a dry run returns instead of running the command (a function when it costs something to make: called in a dry run only)
   nothrow?: boolean       // a non-zero exit is returned, not thrown
   quiet?: boolean         // not echoed to the terminal (polls in a wait); still logged
   fix?: string            // what to tell the user if the command fails
@@ -98,7 +98,7 @@ async function execute(label: string | undefined, options: RunOptions, pieces: T
       mkdirSync(dryRunDir, { recursive: true })
       writeFileSync(join(dryRunDir, `${label ?? 'local'}-${options.name}.yaml`), options.input)
     }
-    const standIn = options.standIn ?? ''
+    const standIn = typeof options.standIn === 'function' ? options.standIn() : options.standIn ?? ''
     log(`${prefix}$ ${line}\n(dry run: not run${options.standIn !== undefined ? `; stand-in output: ${standIn}` : ''})`)
     if (options.standIn !== undefined && !options.quiet) say(`${tag(label)}${dim(`  ↳ dry run, stand-in value: ${oneLine(standIn)}`)}`)
     return { stdout: standIn, stderr: '', exitCode: 0, standIn: true }

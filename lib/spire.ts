@@ -58,7 +58,7 @@ export function standInBundle(trustDomain: string): string {
 }
 
 export async function showBundle(cluster: Cluster): Promise<string> {
-  const { stdout } = await cluster.$({ standIn: standInBundle(cluster.trustDomain), fix: `check that spire-server-0 runs: kubectl --context=${cluster.context} get pods -n spire` })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle show -format spiffe`
+  const { stdout } = await cluster.$({ standIn: () => standInBundle(cluster.trustDomain), fix: `check that spire-server-0 runs: kubectl --context=${cluster.context} get pods -n spire` })`kubectl --context=${cluster.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle show -format spiffe`
   return parseBundle(stdout, cluster.name)
 }
 

@@ -82,6 +82,24 @@ test('a dry run runs nothing, returns the stand-in and writes stdin to a file', 
   }
 })
 
+test('a stand-in given as a function is made in a dry run only', async () => {
+  let made = 0
+  const standIn = () => (made++, '{"keys": []}')
+  const dir = scratchDir('workbook-dry-')
+  setDryRun(true, dir)
+  try {
+    freshLog()
+    const result = await shell('east')({ standIn })`sh -c ${'echo should not run; exit 1'}`
+    assert.equal(result.stdout, '{"keys": []}')
+    assert.equal(made, 1)
+  } finally {
+    setDryRun(false)
+  }
+  const real = await shell('east')({ standIn })`echo ran`
+  assert.equal(real.stdout.trim(), 'ran')
+  assert.equal(made, 1, 'a real run made the stand-in too')
+})
+
 test('env is set for the command and shown before it; show passes its output on as it comes, and keeps it', () => {
   // In a process of its own: the test runner speaks to its parent on this one's stdout.
   const dir = scratchDir('workbook-show-')
