@@ -215,9 +215,10 @@ const answered = (answer: Answer | undefined): string | undefined => (answer && 
 // The version check of one tool, for a step that needs a minimum (06 and 07: istioctl).
 export async function requireMinimumVersion(wb: Workbook, tool: 'istioctl'): Promise<void> {
   if (wb.dryRun) return
-  // The step knows it already when it chose its istioctl (lib/toolchain.ts).
-  const known = wb.tools.get(tool)?.version
-  const answer: Answer = known ? { missing: false, output: show(known) } : await ask(wb.$, tool, (sh) => sh`istioctl version --remote=false --short`)
+  // The step asked it already when it chose its istioctl (lib/toolchain.ts): asking again
+  // would get the same answer.
+  const choice = wb.tools.get(tool)
+  const answer: Answer = choice?.version ? { missing: false, output: show(choice.version) } : { missing: !choice?.binary, output: choice?.pathAnswer }
   const finding = versionFinding(tool, answer, minimumVersions[tool])
   if (finding.level === 'error') fail(`${tool} ${finding.detail}`, finding.fix)
 }

@@ -5,7 +5,7 @@
 // column, `istioctl version`, and create-remote-secret's reader service account.
 import { before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { finishedDemoWorkspaces } from './chain.ts'
 import { tail, workspacesRemovedAfterwards, type Workspace } from './lab.ts'
@@ -90,6 +90,29 @@ describe('the workbook against Istio\'s own rules', { concurrency: 2 }, () => {
     const fifteen = await ws.script('15-send-requests', [], { env: { WAIT_RESPONSES_SECONDS: '60' } })
     assert.equal(fifteen.code, 0, tail(fifteen))
     assert.match(fifteen.stdout, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
+  })
+
+  test('istioctl with TOOLS=path: 06 and 07 refuse one older than 1.27 and run nothing with it; one whose version is unknown is asked once, when the step chooses it', async () => {
+    const ws = fresh()
+    // An istioctl that answers like 1.26.3, and writes down every time it is run.
+    const bin = join(ws.root, 'bin-old-istioctl')
+    const calls = join(ws.root, 'old-istioctl-calls')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'istioctl'), `#!/bin/sh\necho "$*" >> '${calls}'\n[ "$1" = version ] && { echo "1.26.3"; exit 0; }\nexit 1\n`, { mode: 0o755 })
+    for (const step of ['06-istio-control-planes', '07-eastwest-gateway']) {
+      writeFileSync(calls, '')
+      const run = await ws.script(step, [], { env: { TOOLS: 'path', PATH: `${bin}:${ws.env.PATH}` } })
+      assert.notEqual(run.code, 0, tail(run))
+      assert.match(run.stderr, /istioctl 1\.26\.3 is older than 1\.27\.0: the oldest Istio whose source the workbook's settings were checked against/, tail(run))
+      assert.deepEqual(readFileSync(calls, 'utf8').split('\n').filter(Boolean), ['version --remote=false --short'], `${step}: istioctl asked its version once, and run for nothing else`)
+    }
+    // One that does not say a version it can be judged by: used as it is, and not asked again.
+    writeFileSync(join(bin, 'istioctl'), `#!/bin/sh\necho "$*" >> '${calls}'\n[ "$1" = version ] && { echo "a build of my own"; exit 0; }\nexit 1\n`, { mode: 0o755 })
+    writeFileSync(calls, '')
+    const run = await ws.script('06-istio-control-planes', [], { env: { TOOLS: 'path', PATH: `${bin}:${ws.env.PATH}` } })
+    assert.notEqual(run.code, 0, 'the stand-in istioctl fails its install')
+    const asked = readFileSync(calls, 'utf8').split('\n').filter((line) => line.startsWith('version'))
+    assert.deepEqual(asked, ['version --remote=false --short'], 'istioctl was asked its version more than once')
   })
 })
 
