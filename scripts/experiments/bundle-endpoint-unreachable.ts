@@ -12,7 +12,7 @@ const { east, west } = ex
 if (ex.repair) {
   ex.section('Put back: step 05 applies the resources with the endpoint\'s real port')
   await ex.step('05-federate-bundles')
-  const refresh = await east.$({ show: true, nothrow: true })`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`
+  const refresh = await east.$({ show: true, nothrow: true })`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`
   ex.expectOutput(refresh, { shows: [/^Bundle refreshed$/m] }, `${east.name} refreshes ${west.name}'s bundle again`)
   await ex.step('15-send-requests')
   ex.done('Both endpoints answer again.')
@@ -25,11 +25,11 @@ if (ex.repair) {
   })
 
   ex.section('What shows it')
-  const relationships = await east.$({ show: true })`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server federation list`
+  const relationships = await east.$({ show: true })`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation list`
   ex.expectOutput(relationships, { shows: [/^Bundle endpoint URL {7}: https:\/\/\S+:8444$/m] }, 'the relationship is there, for :8444')
-  const bundles = await east.$`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server bundle list -format spiffe`
+  const bundles = await east.$`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
   ex.expectOutput(bundles, { shows: [re`^\* ${west.trustDomain}$`] }, `${east.name} holds ${west.name}'s bundle, the one the resource gave`)
-  const refresh = await east.$({ show: true, nothrow: true })`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`
+  const refresh = await east.$({ show: true, nothrow: true })`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`
   ex.expectOutput(refresh, { shows: [/failed to fetch federated bundle from endpoint: failed to fetch bundle: Get "https:\/\/\S+:8444": dial tcp \S+:8444: i\/o timeout/] }, `a refresh cannot reach ${west.name}'s endpoint`)
   const log = await east.$({ show: true })`kubectl --context=${east.context} logs -n spire spire-server-0 -c spire-server --tail=1`
   ex.expectOutput(log, { shows: [re`level=error msg="Error updating bundle" error="failed to fetch federated bundle from endpoint: .*i/o timeout" subsystem_name=bundle_client trust_domain=${west.trustDomain}`] }, `${east.name}'s server logs each failed poll`)
@@ -38,7 +38,7 @@ if (ex.repair) {
   ex.section('Where to look')
   ex.lookAt([
     'Ask for a refresh now, instead of waiting for the next poll:',
-    `  kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`,
+    `  kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation refresh -id ${west.trustDomain}`,
     'The server\'s polls (every 75 s: the 5m refresh hint over 4):',
     `  kubectl --context=${east.context} logs -n spire spire-server-0 -c spire-server | grep 'Error updating bundle'`,
   ])

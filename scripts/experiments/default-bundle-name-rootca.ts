@@ -40,7 +40,7 @@ if (ex.repair) {
     'The agent\'s SDS names (both ROOTCA):',
     `  kubectl --context=${east.context} get configmap spire-agent -n spire -o jsonpath='{.data.agent\\.conf}'`,
     'Federation itself is fine: the server still holds the other bundle.',
-    `  kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server bundle list -format spiffe`,
+    `  kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`,
   ])
   ex.done('Federation works and the entries federate; only the name Envoy asks for hands out one bundle.')
 }

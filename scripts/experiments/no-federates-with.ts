@@ -4,6 +4,7 @@
 // agent hands a workload the federated bundles of its entries' federatesWith only: without
 // it each proxy trusts its own trust domain, though the server holds the other bundle.
 import { experiment, re } from '../../lib/experiments.ts'
+import { sidecarsClusterSpiffeId } from '../../lib/spire.ts'
 
 const ex = await experiment('no-federates-with', 'the ClusterSPIFFEID without federatesWith: each proxy trusts its own domain only')
 const { east, west } = ex
@@ -19,9 +20,9 @@ if (ex.repair) {
   await ex.step('04-spire-install', { templates: true })
 
   ex.section('What shows it')
-  const ids = await west.$({ show: true })`kubectl --context=${west.context} get clusterspiffeid spire-spire-sidecars -o yaml`
+  const ids = await west.$({ show: true })`kubectl --context=${west.context} get clusterspiffeid ${sidecarsClusterSpiffeId} -o yaml`
   ex.expectOutput(ids, { shows: [/spiffeIDTemplate/], lacks: [/federatesWith/] }, 'west\'s ClusterSPIFFEID federates with nobody')
-  const bundles = await west.$`kubectl --context=${west.context} exec -n spire -c spire-server spire-server-0 -- spire-server bundle list -format spiffe`
+  const bundles = await west.$`kubectl --context=${west.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
   ex.expectOutput(bundles, { shows: [re`^\* ${east.trustDomain}$`] }, `west's server still holds ${east.name}'s bundle`)
   await ex.step('09-verify-control-planes', {
     expect: 'fails', waitAtMost: { gatewaySecrets: 30 }, shows: [re`missing the ROOTCA bundle of ${east.trustDomain}`],
@@ -35,7 +36,7 @@ if (ex.repair) {
   ex.section('Where to look')
   ex.lookAt([
     'What the workloads\' entries federate with:',
-    `  kubectl --context=${east.context} get clusterspiffeid spire-spire-sidecars -o yaml`,
+    `  kubectl --context=${east.context} get clusterspiffeid ${sidecarsClusterSpiffeId} -o yaml`,
     'The roots a proxy got (one ROOTCA line per trust domain):',
     `  istioctl --context=${west.context} proxy-config secret deploy/istio-eastwestgateway -n istio-system`,
   ])

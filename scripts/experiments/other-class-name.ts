@@ -22,9 +22,9 @@ if (ex.repair) {
   })
 
   ex.section('What shows it')
-  const relationships = await east.$({ show: true })`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server federation list`
+  const relationships = await east.$({ show: true })`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server federation list`
   ex.expectOutput(relationships, { shows: [/^Found 0 federation relationships$/m] }, `${east.name} has no relationship with ${west.trustDomain}`)
-  const bundles = await east.$`kubectl --context=${east.context} exec -n spire -c spire-server spire-server-0 -- spire-server bundle list -format spiffe`
+  const bundles = await east.$`kubectl --context=${east.context} exec -c spire-server -n spire spire-server-0 -- spire-server bundle list -format spiffe`
   ex.expectOutput(bundles, { shows: [re`^\* ${west.trustDomain}$`] }, `${east.name} still holds ${west.name}'s bundle (nothing refreshes it now)`)
   const log = await east.$({ show: true })`kubectl --context=${east.context} logs -n spire spire-server-0 -c spire-controller-manager --tail=2`
   ex.expectOutput(log, { shows: [re`Deleted federation relationship\t\{"trustDomainKey": "${west.trustDomain}"`], lacks: [/spire-server-spire|className/] }, 'the controller manager says it deleted the relationship, and not why')
