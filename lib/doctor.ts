@@ -3,15 +3,15 @@
 // a missing tool costs seconds, not minutes; only `docker info`, which runs every Docker
 // CLI plugin first, gets the time it needs (WAIT_DOCKER_INFO_SECONDS).
 import { readFileSync } from 'node:fs'
-import { deadlines, minimumVersions, tools as supported, versions as pinned, type FetchedTool } from './defaults.ts'
+import { deadlines, minimumVersions, tools as supported, type FetchedTool } from './defaults.ts'
 import { say } from './output.ts'
 import { fail, WorkbookError } from './errors.ts'
-import { dockerOnly, kindNetworkName, otherNodeProviders } from './kind.ts'
+import { dockerOnly, kindNetworkName, unsupportedNodeProvider } from './kind.ts'
 import { metallbManifestSource } from './metallb.ts'
-import { metallbPools, parseKindNetwork, type KindNetwork } from './network.ts'
+import { inPool, metallbPools, parseKindNetwork, type KindNetwork } from './network.ts'
 import { findOnPath, installHints, type Tool } from './tools.ts'
 import { chooseTools, fetchedTools, shownPath, toolsMode, type ToolChoice } from './toolchain.ts'
-import { atLeast, parseVersion, show, type Version } from './versions.ts'
+import { atLeast, nodeKubernetesVersion, parseVersion, show, type Version } from './versions.ts'
 import type { Shell, Tag } from './run.ts'
 import { toolCache, type Workbook } from './step.ts'
 import { deadlineSeconds } from './wait.ts'
@@ -151,9 +151,8 @@ export function dockerDaemonFindings(info: DockerInfo, deadline: number): Findin
 
 // kind runs its nodes on Docker only if nothing tells it otherwise: see lib/kind.ts.
 export function nodeProviderFinding(kindProvider: string | undefined, dockerVersion: string | undefined): Finding | undefined {
-  if (kindProvider && (otherNodeProviders as readonly string[]).includes(kindProvider)) {
-    return { check: 'kind provider', level: 'error', detail: `KIND_EXPERIMENTAL_PROVIDER=${kindProvider}: kind would run the clusters on ${kindProvider}, which the workbook does not support: ${dockerOnly.why}`, fix: dockerOnly.fix }
-  }
+  const unsupported = unsupportedNodeProvider(kindProvider)
+  if (unsupported) return { check: 'kind provider', level: 'error', detail: unsupported, fix: dockerOnly.fix }
   if (dockerVersion !== undefined && !dockerVersion.startsWith('Docker version')) {
     return { check: 'kind provider', level: 'error', detail: `docker is not Docker's ("${dockerVersion.trim().slice(0, 60)}"), so kind would run the clusters on ${/podman/i.test(dockerVersion) ? 'Podman' : 'another runtime'}, which the workbook does not support: ${dockerOnly.why}`, fix: dockerOnly.fix }
   }
@@ -170,13 +169,9 @@ export function poolFinding(network: KindNetwork, clusters: ReadonlyArray<{ name
     if (!(error instanceof WorkbookError)) throw error
     return { check: 'address pools', level: 'error', detail: error.message, fix: error.fix }
   }
-  const number = (address: string) => address.split('.').reduce((n, octet) => n * 256 + Number(octet), 0)
   const clashes: string[] = []
   for (const [name, range] of pools) {
-    const [first, last] = range.split('-').map(number)
-    for (const address of inUse) {
-      if (number(address) >= first! && number(address) <= last!) clashes.push(`${address} (${name}'s pool)`)
-    }
+    for (const address of inUse) if (inPool(address, range)) clashes.push(`${address} (${name}'s pool)`)
   }
   return clashes.length > 0
     ? { check: 'address pools', level: 'error', detail: `in use on the kind network: ${clashes.join(', ')}`, fix: 'choose other ip spaces (EAST_IP_SPACE, WEST_IP_SPACE)' }
@@ -257,7 +252,7 @@ export async function diagnose(wb: Workbook): Promise<Finding[]> {
   }
   for (const tool of tools) findings.push(toolFinding(choices.get(tool)!))
   const client = choices.get('kubectl')?.version
-  const nodes = parseVersion(pinned.kindNodeImage.split(':')[1]?.split('@')[0] ?? '')
+  const nodes = parseVersion(nodeKubernetesVersion())
   if (kindProvider && client && nodes) findings.push(kubectlSkewFinding(client, nodes))
   if (kindProvider && process.platform === 'linux') {
     const instances = readNumber('/proc/sys/fs/inotify/max_user_instances')

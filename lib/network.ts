@@ -37,6 +37,13 @@ function subnetRange(cidr: string): { start: number; size: number; bits: number 
   return { start: Math.floor(ipv4Number(base!) / size) * size, size, bits: Number(bits) }
 }
 
+// Whether an address lies in a MetalLB pool written "first-last".
+export function inPool(address: string, range: string): boolean {
+  const [first, last] = range.split('-').map(ipv4Number)
+  const n = ipv4Number(address)
+  return n >= first! && n <= last!
+}
+
 export function insideSubnet(address: string, cidr: string): boolean {
   const { start, size } = subnetRange(cidr)
   const n = ipv4Number(address)

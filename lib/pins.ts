@@ -9,14 +9,7 @@
 // themselves, as for a newcomer. The others install theirs first and run with TOOLS=path.
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { istioSupport, tools, versions } from './defaults.ts'
-
-// "kindest/node:v1.35.0@sha256:..." → "v1.35.0"
-export function nodeKubernetesVersion(image: string = versions.kindNodeImage): string {
-  const tag = /:(v\d+\.\d+\.\d+)(@|$)/.exec(image)?.[1]
-  if (!tag) throw new Error(`the node image ${image} has no vX.Y.Z tag`)
-  return tag
-}
+import { istioSupport, tools } from './defaults.ts'
 
 export interface Combination {
   name: string

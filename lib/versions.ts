@@ -1,4 +1,5 @@
 // Version numbers as tools print them ("kind v0.20.0 go1.20.4", "v3.14.2+g1234", "1.27.0").
+import { versions } from './defaults.ts'
 
 export type Version = [number, number, number]
 
@@ -8,10 +9,7 @@ export function parseVersion(text: string): Version | undefined {
 }
 
 export function atLeast(version: Version, minimum: Version): boolean {
-  for (let i = 0; i < 3; i++) {
-    if (version[i]! !== minimum[i]!) return version[i]! > minimum[i]!
-  }
-  return true
+  return compare(version, minimum) >= 0
 }
 
 export function show(version: Version): string {
@@ -30,4 +28,11 @@ export function requireVersion(text: string): Version {
   const version = parseVersion(text)
   if (!version) throw new Error(`"${text}" is not a version`)
   return version
+}
+
+// "kindest/node:v1.35.0@sha256:..." → "v1.35.0"
+export function nodeKubernetesVersion(image: string = versions.kindNodeImage): string {
+  const tag = /:(v\d+\.\d+\.\d+)(@|$)/.exec(image)?.[1]
+  if (!tag) throw new Error(`the node image ${image} has no vX.Y.Z tag`)
+  return tag
 }

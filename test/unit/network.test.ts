@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { insideSubnet, metallbPools, parseKindNetwork, type KindNetwork } from '../../lib/network.ts'
+import { inPool, insideSubnet, metallbPools, parseKindNetwork, type KindNetwork } from '../../lib/network.ts'
 
 const pair = (east: number, west: number) => [{ name: 'east', ipSpace: east }, { name: 'west', ipSpace: west }] as const
 const net = (subnet: string, gateway: string): KindNetwork => ({ name: 'kind', subnet, gateway })
@@ -62,4 +62,11 @@ test('every pool lies inside its network, and the two never overlap', () => {
       assert.ok(b < c || d < a, `${[...pools.values()].join(' and ')} overlap`)
     }
   }
+})
+
+test('an address is in a pool from its first address to its last, both included', () => {
+  assert.ok(inPool('172.18.255.200', '172.18.255.200-172.18.255.240'))
+  assert.ok(inPool('172.18.255.240', '172.18.255.200-172.18.255.240'))
+  assert.ok(!inPool('172.18.255.241', '172.18.255.200-172.18.255.240'))
+  assert.ok(!inPool('172.18.254.220', '172.18.255.200-172.18.255.240'), 'the same last octet, another block')
 })

@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { istioSupport, tools } from '../../lib/defaults.ts'
-import { matrix, nodeKubernetesVersion, pins } from '../../lib/pins.ts'
+import { matrix, pins } from '../../lib/pins.ts'
+import { nodeKubernetesVersion } from '../../lib/versions.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const workflowText = readFileSync(join(root, '.github', 'workflows', 'e2e.yaml'), 'utf8')
