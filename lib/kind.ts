@@ -26,11 +26,15 @@ export const dockerOnly = {
   fix: 'run kind on Docker (Docker Engine, Docker Desktop, Colima): unset KIND_EXPERIMENTAL_PROVIDER and put Docker\'s docker first on PATH; or create two clusters yourself and use them with CLUSTER_PROVIDER=existing',
 }
 
+// Why KIND_EXPERIMENTAL_PROVIDER rules kind out here, or undefined when it does not.
+export function unsupportedNodeProvider(provider: string | undefined): string | undefined {
+  if (!provider || !(otherNodeProviders as readonly string[]).includes(provider)) return undefined
+  return `KIND_EXPERIMENTAL_PROVIDER=${provider} makes kind run the clusters on ${provider}, which the workbook does not support: ${dockerOnly.why}`
+}
+
 export function requireDockerNodes(env: NodeJS.ProcessEnv = process.env): void {
-  const provider = env.KIND_EXPERIMENTAL_PROVIDER ?? ''
-  if ((otherNodeProviders as readonly string[]).includes(provider)) {
-    fail(`KIND_EXPERIMENTAL_PROVIDER=${provider} makes kind run the clusters on ${provider}, which the workbook does not support: ${dockerOnly.why}`, dockerOnly.fix)
-  }
+  const problem = unsupportedNodeProvider(env.KIND_EXPERIMENTAL_PROVIDER)
+  if (problem) fail(problem, dockerOnly.fix)
 }
 
 // `kind get clusters` prints one name a line, or "No kind clusters found." on stderr.

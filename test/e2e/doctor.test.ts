@@ -96,7 +96,7 @@ test('a slow docker info (Docker Desktop runs its CLI plugins) is waited for and
 test('kind on Podman is refused up front, with the reason: asked for, or through a docker that is Podman\'s', async () => {
   const asked = await ws.make('demo', { env: { KIND_EXPERIMENTAL_PROVIDER: 'podman' } })
   assert.notEqual(asked.code, 0)
-  assert.match(asked.stdout, /kind provider\s+ERROR\s+KIND_EXPERIMENTAL_PROVIDER=podman: kind would run the clusters on podman, which the workbook does not support: .*\.IPAM/)
+  assert.match(asked.stdout, /kind provider\s+ERROR\s+KIND_EXPERIMENTAL_PROVIDER=podman makes kind run the clusters on podman, which the workbook does not support: .*\.IPAM/)
   assert.match(asked.stdout, /CLUSTER_PROVIDER=existing/)
   assert.deepEqual(ws.invocations().filter((i) => i.tool === 'kind' && i.args[0] === 'create'), [])
   // Step 01 alone refuses it too, before any cluster is created.
