@@ -6,7 +6,7 @@
 // A fetched release is checked against the checksum its project publishes beside it before
 // it is unpacked; nothing unverified is left behind, and a half-fetched file is never kept.
 // The chosen folders go first on the step's PATH, so every command still reads `kubectl ...`.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, delimiter, dirname, isAbsolute, join, relative } from 'node:path'
 import { tools, type FetchedTool } from './defaults.ts'
 import { checkUrl, download, fetchText, isSha256 } from './download.ts'
@@ -14,7 +14,7 @@ import { fail, WorkbookError } from './errors.ts'
 import { note } from './output.ts'
 import type { Shell, Tag } from './run.ts'
 import { judge, usable, type Judgement } from './support.ts'
-import { findOnPath, installHints } from './tools.ts'
+import { findOnPath, installHints, isExecutable } from './tools.ts'
 import { extractFromTarGz } from './untar.ts'
 import { parseVersion, requireVersion, type Version } from './versions.ts'
 
@@ -104,13 +104,6 @@ export function shownPath(path: string): string {
   return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    return statSync(file).isFile() && (statSync(file).mode & 0o111) !== 0
-  } catch {
-    return false
-  }
-}
 
 // The published checksum file's first word, which must be a sha256.
 export function parseChecksumFile(text: string, url: string): string {

@@ -1,6 +1,6 @@
 // Which command-line tools a script needs, and whether they are on PATH.
-// Looking through PATH ourselves is instant; asking each tool for its version is the
-// doctor's job (00-preflight), not every script's.
+// Looking through PATH ourselves is instant; which release of kind, kubectl, helm and
+// istioctl a step runs (asking each its version) is lib/toolchain.ts's.
 import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { tools } from './defaults.ts'
@@ -21,18 +21,19 @@ export const installHints: Record<Tool, string> = {
   istioctl: `install istioctl ${minor(tools.istioctl.oldest[0]!)} or newer (https://istio.io/latest/docs/setup/getting-started/#download)`,
 }
 
-export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, tool)
-    try {
-      if (!statSync(candidate).isFile()) continue
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not here; try the next folder
-    }
+// A file this user may run.
+export function isExecutable(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false
+    accessSync(file, constants.X_OK)
+    return true
+  } catch {
+    return false
   }
-  return undefined
+}
+
+export function findOnPath(tool: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, tool)).find(isExecutable)
 }
 
 export function missingTools(tools: readonly Tool[], env: NodeJS.ProcessEnv = process.env): Tool[] {
