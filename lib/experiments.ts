@@ -18,8 +18,6 @@ import { root, step, type Workbook } from './step.ts'
 import { templateFile, templateOverlays } from './template.ts'
 import type { Tool } from './tools.ts'
 
-export const experimentsDir = 'scripts/experiments'
-
 export interface StepRun {
   templates?: boolean                        // with this experiment's edited templates (WORKBOOK_TEMPLATES)
   expect?: 'passes' | 'fails'                // the outcome the experiment predicts (default: passes)
@@ -57,15 +55,6 @@ const page = (name: string) => `docs/experiments/${name}.md`
 export function re(pieces: TemplateStringsArray, ...values: unknown[]): RegExp {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
   return new RegExp(pieces.raw.reduce((source, piece, i) => source + piece + (i < values.length ? escape(String(values[i])) : ''), ''), 'm')
-}
-
-// The experiments there are, with their titles: the second argument of experiment(...).
-export function listExperiments(dir = join(root, experimentsDir)): Array<{ name: string; title: string }> {
-  if (!existsSync(dir)) return []
-  return readdirSync(dir).filter((f) => f.endsWith('.ts')).sort().map((file) => {
-    const match = /await experiment\('([^']+)', '((?:\\'|[^'])*)'/.exec(readFileSync(join(dir, file), 'utf8'))
-    return { name: file.slice(0, -3), title: match ? match[2]!.replace(/\\'/g, "'") : '' }
-  })
 }
 
 export function editedTemplate(text: string, where: string, edit: (template: TemplateEdit) => void): string {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sharedChain } from './chain.ts'
+import { listExperiments } from './experiment-titles.ts'
 import { repoRoot, snapshot, tail, workspacesRemovedAfterwards, type Run, type Workspace } from './lab.ts'
 
 const experiments = readdirSync(join(repoRoot, 'scripts', 'experiments')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort()
@@ -81,8 +82,7 @@ describe('experiments on a finished demo', { concurrency: 2 }, () => {
     const list = await base.make('experiments')
     assert.equal(list.code, 0, list.output)
     const index = readFileSync(join(repoRoot, 'docs', 'README.md'), 'utf8')
-    for (const name of experiments) {
-      const title = /await experiment\('[^']+', '((?:\\'|[^'])*)'/.exec(readFileSync(join(repoRoot, 'scripts', 'experiments', `${name}.ts`), 'utf8'))?.[1]?.replace(/\\'/g, "'")
+    for (const { name, title } of listExperiments()) {
       assert.ok(title, `${name}: no experiment() title`)
       assert.match(list.stdout, new RegExp(`^ {2}${name} +${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'))
       assert.ok(existsSync(join(repoRoot, 'docs', 'experiments', `${name}.md`)), `${name}: no page`)
