@@ -5,8 +5,12 @@ import { accessSync, constants, statSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import { tools } from './defaults.ts'
 import { fail } from './errors.ts'
+import { nodeKubernetesVersion, requireVersion } from './versions.ts'
 
 const minor = (version: string) => version.split('.').slice(0, 2).join('.')
+// The skew policy's other bound: one minor version newer than the nodes.
+const [nodeMajor, nodeMinor] = requireVersion(nodeKubernetesVersion())
+const newestKubectl = `${nodeMajor}.${nodeMinor + 1}`
 
 export type Tool = 'docker' | 'kind' | 'kubectl' | 'helm' | 'istioctl'
 
@@ -16,7 +20,7 @@ export type Tool = 'docker' | 'kind' | 'kubectl' | 'helm' | 'istioctl'
 export const installHints: Record<Tool, string> = {
   docker: 'install Docker (https://docs.docker.com/get-docker/) and start it',
   kind: `install kind ${tools.kind.oldest[0]} or newer (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)`,
-  kubectl: `install kubectl ${minor(tools.kubectl.oldest[0]!)} to ${minor(tools.kubectl.release)} (https://kubernetes.io/docs/tasks/tools/)`,
+  kubectl: `install kubectl ${minor(tools.kubectl.oldest[0]!)} to ${newestKubectl} (https://kubernetes.io/docs/tasks/tools/)`,
   helm: `install Helm ${tools.helm.oldest.join(' or newer, or ')} or newer (https://helm.sh/docs/intro/install/)`,
   istioctl: `install istioctl ${minor(tools.istioctl.oldest[0]!)} or newer (https://istio.io/latest/docs/setup/getting-started/#download)`,
 }
