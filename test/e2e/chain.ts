@@ -42,7 +42,7 @@ export interface Chain {
 // What the chain depends on besides the environment: every entry a workspace copies (lab.ts)
 // but these, which no step, lab tool or harness code reads; of test/, the lab and the
 // harness. An entry nobody has sorted yet (a new folder the scripts read) counts.
-export const notRead = ['docs', 'README.md', 'CONTRIBUTING.md', '.github', '.ci', '.gitignore', 'test']
+const notRead = ['docs', 'README.md', 'CONTRIBUTING.md', '.github', '.ci', '.gitignore', 'test']
 const harness = ['test/lab', 'test/e2e/lab.ts', 'test/e2e/chain.ts']
 
 export function keyInputs(root: string = repoRoot): string[] {

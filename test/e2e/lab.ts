@@ -16,7 +16,7 @@ import { writeStandInManifest } from '../lab/src/metallb.ts'
 import type { ClusterState, DockerState } from '../lab/src/model.ts'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
-export const labTools = ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] as const
+const labTools = ['docker', 'kind', 'kubectl', 'helm', 'istioctl'] as const
 export const steps = [
   '00-preflight', '01-clusters', '02-environment', '03-spire-helm-repo', '04-spire-install', '05-federate-bundles',
   '06-istio-control-planes', '07-eastwest-gateway', '08-remote-secret', '09-verify-control-planes', '10-helloworld-service',
@@ -47,7 +47,7 @@ export const realKubectl = process.env.LAB_REAL_KUBECTL || onPath('kubectl') || 
 
 // Every time limit of the harness (how long a command may run before it is killed) is
 // multiplied by E2E_TIMEOUT_SCALE (default 1): give a slow or busy machine more.
-export const timeoutScale = (() => {
+const timeoutScale = (() => {
   const value = Number(process.env.E2E_TIMEOUT_SCALE ?? '1')
   return Number.isFinite(value) && value > 0 ? value : 1
 })()

@@ -146,7 +146,7 @@ const clusterSPIFFEID = level('name annotations labels enabled type admin dnsNam
   podSelector: labelSelector, namespaceSelector: labelSelector,
 })
 
-export const spireChartValues: Keys = level(
+const spireChartValues: Keys = level(
   // charts/spire/values.yaml, plus the subcharts by name (Chart.yaml dependencies)
   'upstream upstream-spire-agent spiffe-csi-driver upstream-spiffe-csi-driver tornjak-frontend spire-lib',
   {

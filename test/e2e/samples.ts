@@ -74,14 +74,14 @@ export interface Masks {
 
 // Command lines: only what the lab picks at random in them (a probe pod's name, a node
 // container's address, a pod's name and UID).
-export function maskCommand(line: string): string {
+function maskCommand(line: string): string {
   return line.replace(/bundle-probe-[0-9a-f]{6}\b/g, 'bundle-probe-<hex>').replace(/\b172\.18\.0\.\d+\b/g, '172.18.0.<n>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}\b/g, '-<pod>')
 }
 
 // Everything else: also numbers, identifiers and times.
-export function maskReport(line: string, masks: Masks = {}): string {
+function maskReport(line: string, masks: Masks = {}): string {
   let text = line
   for (const [lab, shown] of masks.replace ?? []) text = text.split(lab).join(shown)
   return maskCommand(text)
@@ -104,7 +104,7 @@ export interface Line {
   text: string      // the line without its tag
 }
 
-export function classify(raw: string): Line | undefined {
+function classify(raw: string): Line | undefined {
   const line = raw.replace(ansi, '').trimEnd()
   if (line.trim() === '') return undefined
   const tagged = /^\[([a-z0-9-]+)\] (.*)$/.exec(line)
