@@ -41,12 +41,6 @@ const ran = (calls: Invocation[], tool: string, ...words: string[]) => calls.fil
 const ip = /^\d{1,3}(\.\d{1,3}){3}$/
 const elb = /^a[0-9a-f]{32}-\d{10}\.eu-west-1\.elb\.amazonaws\.com$/
 
-async function ok(tool: string, args: string[], input?: string): Promise<string> {
-  const run = await ws.run(tool, args, { input })
-  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
-  return run.stdout
-}
-
 // Poll a lab tool until its output satisfies `wanted` (the lab's clock runs at 1/1000).
 async function eventually(tool: string, args: string[], wanted: (stdout: string) => boolean, what: string): Promise<string> {
   let last = ''
@@ -125,7 +119,7 @@ describe('existing clusters', { concurrency: 2 }, () => {
       assert.equal(kubeconfig.clusters[0].cluster.server, server)
       const created = ran(ws.invocations(), 'istioctl', `--context=${west.context}`, 'create-remote-secret')
       assert.ok(created.length >= 1 && created.every((i) => i.args.includes(`--server=${server}`)), created.map((i) => i.args.join(' ')).join('\n'))
-      const listed = await ok('istioctl', [`--context=${east.context}`, 'remote-clusters'])
+      const listed = await ws.ok('istioctl', [`--context=${east.context}`, 'remote-clusters'])
       assert.match(listed, /^west\s+istio-system\/istio-remote-secret-west\s+synced\s/m, listed)
     })
 
@@ -162,8 +156,8 @@ describe('existing clusters', { concurrency: 2 }, () => {
       const EAST = `--context=${east.context}`
       const WEST = `--context=${west.context}`
       // West's API server on another port (kind's 6443): a remote secret east's istiod cannot use.
-      const wrong = await ok('istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=${west.server}:6443`])
-      await ok('kubectl', [EAST, 'apply', '-f', '-'], wrong)
+      const wrong = await ws.ok('istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=${west.server}:6443`])
+      await ws.ok('kubectl', [EAST, 'apply', '-f', '-'], { input: wrong })
       await eventually('istioctl', [EAST, 'remote-clusters'], (out) => /^west\s+\S+\s+timeout\s/m.test(out), 'west stays synced with a secret naming another port')
       const restored = await ws.make('08')
       assert.equal(restored.code, 0, tail(restored))
@@ -176,7 +170,7 @@ describe('existing clusters', { concurrency: 2 }, () => {
       const gateway = lbAddress(cluster(west.name), 'istio-system', 'istio-eastwestgateway')
       const endpoint = lbAddress(cluster(west.name), 'spire', 'spire-server')
       cftd.spec.bundleEndpointURL = `https://${gateway}:8443`
-      await ok('kubectl', [EAST, 'apply', '-f', '-'], JSON.stringify({ apiVersion: cftd.apiVersion, kind: cftd.kind, metadata: { name: cftd.metadata.name }, spec: cftd.spec }))
+      await ws.ok('kubectl', [EAST, 'apply', '-f', '-'], { input: JSON.stringify({ apiVersion: cftd.apiVersion, kind: cftd.kind, metadata: { name: cftd.metadata.name }, spec: cftd.spec }) })
       await eventually('kubectl', federationList, (out) => out.includes(`Bundle endpoint URL       : https://${gateway}:8443`), 'east\'s relationship with west.local does not name the gateway')
       const probe = (name: string, host: string) => ws.run('kubectl', [EAST, 'run', name, '--rm', '--attach', '-q', '--restart=Never', '--image=curlimages/curl:8.14.1', '--labels=sidecar.istio.io/inject=false', '--', 'curl', '-sSk', `https://${host}:8443`])
       const atGateway = await probe('probe-gateway', gateway)
@@ -186,7 +180,7 @@ describe('existing clusters', { concurrency: 2 }, () => {
       assert.deepEqual(JSON.parse(atEndpoint.stdout).keys, cluster(west.name).spire!.bundle.keys, 'west\'s endpoint serves west\'s bundle')
       const refederated = await ws.make('05')
       assert.equal(refederated.code, 0, tail(refederated))
-      assert.match(await ok('kubectl', federationList), new RegExp(`Bundle endpoint URL {7}: https://${endpoint.replaceAll('.', '\\.')}:8443`))
+      assert.match(await ws.ok('kubectl', federationList), new RegExp(`Bundle endpoint URL {7}: https://${endpoint.replaceAll('.', '\\.')}:8443`))
     })
 
     test('make clean YES=1 removes what the workbook installed, and only that: SPIRE\'s kept CRDs and retained volume, the reader token, the namespaces, with no pod left Terminating', async () => {
@@ -222,7 +216,7 @@ describe('existing clusters', { concurrency: 2 }, () => {
       for (const c of [east, west]) {
         const stuck = Object.values(cluster(c.name).terminating ?? {}).filter((pod) => pod.stuck || Date.now() < pod.until)
         assert.deepEqual(stuck.map((pod) => `${pod.obj.metadata.namespace}/${pod.obj.metadata.name}: ${pod.stuck ?? 'terminating'}`), [], `pods left in ${c.name}`)
-        const listed = await ok('kubectl', [`--context=${c.context}`, 'get', 'pods', '-A'])
+        const listed = await ws.ok('kubectl', [`--context=${c.context}`, 'get', 'pods', '-A'])
         assert.doesNotMatch(listed, /Terminating/, `kubectl get pods -A in ${c.name}`)
       }
       // West's token for east's istiod is revoked: the Secret is gone, and the token with it.

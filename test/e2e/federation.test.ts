@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
 import { generateBundle } from '../lab/src/spire.ts'
 import { finishedDemoWorkspaces } from './chain.ts'
-import { tail, type Workspace } from './lab.ts'
+import { tail } from './lab.ts'
 
 // Each test's own copy of the shared chain's finished demo (chain.ts).
 const fresh = finishedDemoWorkspaces()
@@ -19,12 +19,6 @@ const WEST = '--context=kind-cluster-west'
 const spireServer = (context: string, ...args: string[]) => [context, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', ...args]
 // The same, with -i: the command reads our stdin.
 const spireServerReading = (context: string, ...args: string[]) => [context, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', ...args]
-
-async function ok(ws: Workspace, tool: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
-  const run = await ws.run(tool, args, options)
-  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
-  return run.stdout
-}
 
 // The keys a bundle (as JSON text) holds.
 const keysOf = (text: string) => JSON.parse(text).keys
@@ -36,7 +30,7 @@ describe('federation across a recreated cluster and an unreachable endpoint', { 
   test('west recreated (new SPIRE keys, the same bundle endpoint address): make demo again gets both versions answering', async () => {
     const ws = fresh()
     const oldWest = ws.clusters()['cluster-west']!.spire!.bundle
-    await ok(ws, 'kind', ['delete', 'cluster', '--name', 'cluster-west'])
+    await ws.ok('kind', ['delete', 'cluster', '--name', 'cluster-west'])
     const again = await ws.make('demo', { timeoutMs: 180_000, env: { WAIT_RESPONSES_SECONDS: '20' } })
     assert.equal(again.code, 0, tail(again, 40))
     assert.match(again.output, /replies: v1: [1-9]\d*, v2: [1-9]\d*/)
@@ -46,13 +40,13 @@ describe('federation across a recreated cluster and an unreachable endpoint', { 
     // old bundle and set the current one.
     assert.match(again.output, /\[east\] \$ kubectl --context=kind-cluster-east exec -i -c spire-server -n spire spire-server-0 -- spire-server bundle set -format spiffe -id spiffe:\/\/west\.local/)
     assert.doesNotMatch(again.output, /\[west\] \$ kubectl --context=kind-cluster-west exec -i .* bundle set/, 'west, new, needed no bundle set')
-    assert.deepEqual(keysOf(await ok(ws, 'kubectl', spireServer(EAST, 'bundle', 'list', '-id', 'spiffe://west.local', '-format', 'spiffe'))), newWest.keys)
+    assert.deepEqual(keysOf(await ws.ok('kubectl', spireServer(EAST, 'bundle', 'list', '-id', 'spiffe://west.local', '-format', 'spiffe'))), newWest.keys)
   })
 
   test('west\'s bundle endpoint not reachable from east: 05 stops, naming the address and the cluster it could not be reached from', async () => {
     const ws = fresh()
     // West's MetalLB no longer announces its addresses on the kind network.
-    await ok(ws, 'kubectl', [WEST, 'delete', 'l2advertisement', 'kind-l2', '-n', 'metallb-system'])
+    await ws.ok('kubectl', [WEST, 'delete', 'l2advertisement', 'kind-l2', '-n', 'metallb-system'])
     const run = await ws.make('05', { env: { WAIT_FEDERATION_SECONDS: '1' } })
     assert.notEqual(run.code, 0, tail(run))
     assert.match(run.stderr, /\[east\] gave up waiting for west's bundle endpoint https:\/\/172\.18\.255\.200:8443, fetched from east, serving west's keys after 1s \(last seen: curl: \(28\) Failed to connect to 172\.18\.255\.200 port 8443/, tail(run))
@@ -61,14 +55,14 @@ describe('federation across a recreated cluster and an unreachable endpoint', { 
     // The other direction answers.
     assert.match(run.output, /\[west\] ✔ east's bundle endpoint https:\/\/172\.18\.254\.200:8443, fetched from west, serving east's keys/)
     // What step 05 used to wait for holds all the same: SPIRE lists the bundle it was given.
-    assert.match(await ok(ws, 'kubectl', spireServer(EAST, 'bundle', 'list', '-format', 'spiffe')), /\* west\.local/)
+    assert.match(await ws.ok('kubectl', spireServer(EAST, 'bundle', 'list', '-format', 'spiffe')), /\* west\.local/)
   })
 })
 
 describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concurrency: 2 }, () => {
   test('a server\'s bundle: RSA keys (caKeyType rsa-2048), its X.509 authority a real self-signed CA certificate for the trust domain', async () => {
     const ws = fresh()
-    const bundle = JSON.parse(await ok(ws, 'kubectl', spireServer(EAST, 'bundle', 'show', '-format', 'spiffe')))
+    const bundle = JSON.parse(await ws.ok('kubectl', spireServer(EAST, 'bundle', 'show', '-format', 'spiffe')))
     const [x509, jwt] = bundle.keys
     assert.equal(x509.use, 'x509-svid')
     assert.equal(x509.kty, 'RSA')
@@ -86,34 +80,34 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
 
   test('the Service spire-server: grpc on 443 to the server\'s port named grpc, and the bundle endpoint on 8443', async () => {
     const ws = fresh()
-    const svc = JSON.parse(await ok(ws, 'kubectl', [EAST, 'get', 'svc', 'spire-server', '-n', 'spire', '-o', 'json']))
+    const svc = JSON.parse(await ws.ok('kubectl', [EAST, 'get', 'svc', 'spire-server', '-n', 'spire', '-o', 'json']))
     assert.deepEqual(svc.spec.ports.map((p: { name: string; port: number; targetPort: string }) => `${p.name} ${p.port}→${p.targetPort}`), ['grpc 443→grpc', 'federation 8443→federation'])
   })
 
   test('the controller manager gives SPIRE a new trustDomainBundle only with a new relationship or a changed endpoint URL or profile', async () => {
     const ws = fresh()
     const west = ws.clusters()['cluster-west']!.spire!.bundle
-    const held = () => ok(ws, 'kubectl', spireServer(EAST, 'bundle', 'list', '-id', 'spiffe://west.local', '-format', 'spiffe')).then(keysOf)
+    const held = () => ws.ok('kubectl', spireServer(EAST, 'bundle', 'list', '-id', 'spiffe://west.local', '-format', 'spiffe')).then(keysOf)
     const other = JSON.stringify(generateBundle('west.local', { commonName: 'west.local' }), null, 2)
     // A valid bundle of other keys, the URL as it was: nothing reaches SPIRE.
-    await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { trustDomainBundle: other } })])
+    await ws.ok('kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { trustDomainBundle: other } })])
     await settle()
     assert.deepEqual(await held(), west.keys)
     // Another URL: the relationship is updated, and the bundle with it.
-    await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { bundleEndpointURL: 'https://172.18.255.210:8443' } })])
+    await ws.ok('kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { bundleEndpointURL: 'https://172.18.255.210:8443' } })])
     await settle()
     assert.deepEqual(await held(), keysOf(other))
-    assert.match(await ok(ws, 'kubectl', spireServer(EAST, 'federation', 'list')), /Bundle endpoint URL {7}: https:\/\/172\.18\.255\.210:8443/)
+    assert.match(await ws.ok('kubectl', spireServer(EAST, 'federation', 'list')), /Bundle endpoint URL {7}: https:\/\/172\.18\.255\.210:8443/)
     // A resource of another class is not the controller manager's: the relationship goes, the bundle stays.
-    await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { className: 'other' } })])
+    await ws.ok('kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { className: 'other' } })])
     await settle()
-    assert.match(await ok(ws, 'kubectl', spireServer(EAST, 'federation', 'list')), /^Found 0 federation relationships/)
+    assert.match(await ws.ok('kubectl', spireServer(EAST, 'federation', 'list')), /^Found 0 federation relationships/)
     assert.deepEqual(await held(), keysOf(other))
     // `bundle set` replaces what is held, and the controller manager leaves it so.
-    await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { className: 'spire-spire' } })])
+    await ws.ok('kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { className: 'spire-spire' } })])
     await settle()
     assert.deepEqual(await held(), keysOf(other), 'the relationship made again brings the resource\'s bundle')
-    assert.equal(await ok(ws, 'kubectl', spireServerReading(EAST, 'bundle', 'set', '-format', 'spiffe', '-id', 'spiffe://west.local'), { input: JSON.stringify(west) }), 'bundle set.\n')
+    assert.equal(await ws.ok('kubectl', spireServerReading(EAST, 'bundle', 'set', '-format', 'spiffe', '-id', 'spiffe://west.local'), { input: JSON.stringify(west) }), 'bundle set.\n')
     await settle()
     assert.deepEqual(await held(), west.keys)
   })
@@ -139,51 +133,51 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
       assert.match(run.stderr, says, what)
     }
     // What go-spiffe reads is admitted, whatever else it carries.
-    await ok(ws, 'kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { trustDomainBundle: JSON.stringify({ ...valid, keys: [...valid.keys, { use: 'other', kty: 'RSA', n: valid.keys[1].n, e: 'AQAB' }] }) } })])
+    await ws.ok('kubectl', [EAST, 'patch', 'clusterfederatedtrustdomain', 'west', '--type=merge', '-p', JSON.stringify({ spec: { trustDomainBundle: JSON.stringify({ ...valid, keys: [...valid.keys, { use: 'other', kty: 'RSA', n: valid.keys[1].n, e: 'AQAB' }] }) } })])
   })
 
   test('helm uninstall keeps the CRDs (resource-policy keep) and the server\'s volume; a reinstall finds its keys; a pod still terminating when the CSI driver goes is stuck', async () => {
     const ws = fresh()
     const east = () => ws.clusters()['cluster-east']!
     const bundle = east().spire!.bundle
-    const pvc = JSON.parse(await ok(ws, 'kubectl', [EAST, 'get', 'pvc', 'spire-data-spire-server-0', '-n', 'spire', '-o', 'json']))
+    const pvc = JSON.parse(await ws.ok('kubectl', [EAST, 'get', 'pvc', 'spire-data-spire-server-0', '-n', 'spire', '-o', 'json']))
     assert.equal(pvc.status.phase, 'Bound')
     assert.equal(pvc.spec.storageClassName, 'standard', 'kind\'s default StorageClass')
     // A pod with SPIRE's CSI volume, terminating (1.5 s at this clock) when SPIRE goes.
     const slow = { env: { LAB_TIME_SCALE: '0.05' } }
-    await ok(ws, 'kubectl', [EAST, 'delete', 'deployment', 'helloworld-v1'], slow)
-    const uninstalled = await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire', '-n', 'spire'], slow)
+    await ws.ok('kubectl', [EAST, 'delete', 'deployment', 'helloworld-v1'], slow)
+    const uninstalled = await ws.ok('helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire', '-n', 'spire'], slow)
     assert.equal(uninstalled.trim(), 'release "spire" uninstalled')
     await new Promise((resolve) => setTimeout(resolve, 1700))
-    assert.match(await ok(ws, 'kubectl', [EAST, 'get', 'pods']), /^helloworld-v1-\S+\s+\S+\s+Terminating\s/m)
-    assert.match(await ok(ws, 'kubectl', [EAST, 'describe', 'pods']), /FailedUnmount .*driver name csi\.spiffe\.io not found/)
-    assert.match(await ok(ws, 'kubectl', [EAST, 'get', 'pvc', '-n', 'spire']), /spire-data-spire-server-0/)
-    const crds = await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire-crds'])
+    assert.match(await ws.ok('kubectl', [EAST, 'get', 'pods']), /^helloworld-v1-\S+\s+\S+\s+Terminating\s/m)
+    assert.match(await ws.ok('kubectl', [EAST, 'describe', 'pods']), /FailedUnmount .*driver name csi\.spiffe\.io not found/)
+    assert.match(await ws.ok('kubectl', [EAST, 'get', 'pvc', '-n', 'spire']), /spire-data-spire-server-0/)
+    const crds = await ws.ok('helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire-crds'])
     assert.match(crds, /^These resources were kept due to the resource policy:\n\[CustomResourceDefinition\] clusterfederatedtrustdomains\.spire\.spiffe\.io\n/)
     assert.match(crds, /release "spire-crds" uninstalled\n$/)
-    assert.match(await ok(ws, 'kubectl', [EAST, 'get', 'clusterfederatedtrustdomains']), /^west\s/m)
+    assert.match(await ws.ok('kubectl', [EAST, 'get', 'clusterfederatedtrustdomains']), /^west\s/m)
     // Installed again, the server finds its volume: the same keys.
     const values = ['east-values-1-spire-base.yaml', 'east-values-2-spire-east.yaml'].flatMap((f) => ['-f', join(ws.dir, 'out', 'rendered', '04-spire-install', f)])
-    await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'])
-    await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '60s'])
+    await ws.ok('helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire-crds', 'spiffe-hardened/spire-crds', '--version', '0.5.0'])
+    await ws.ok('helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '60s'])
     assert.deepEqual(east().spire!.bundle, bundle)
     // Without it, new keys.
-    await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire', '-n', 'spire'])
-    await ok(ws, 'kubectl', [EAST, 'delete', 'pvc', 'spire-data-spire-server-0', '-n', 'spire'])
-    await ok(ws, 'helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '60s'])
+    await ws.ok('helm', ['--kube-context=kind-cluster-east', 'uninstall', 'spire', '-n', 'spire'])
+    await ws.ok('kubectl', [EAST, 'delete', 'pvc', 'spire-data-spire-server-0', '-n', 'spire'])
+    await ws.ok('helm', ['--kube-context=kind-cluster-east', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '60s'])
     assert.notDeepEqual(east().spire!.bundle.keys, bundle.keys)
   })
 
   test('helm is 4.1.4 unless LAB_HELM_VERSION=3; Helm 3\'s --wait waits for a LoadBalancer address, Helm 4\'s watcher does not', async () => {
     const ws = fresh()
-    assert.equal((await ok(ws, 'helm', ['version', '--short'])).trim(), 'v4.1.4+g05fa379')
-    assert.match(await ok(ws, 'helm', ['version']), /^version\.BuildInfo\{Version:"v4\.1\.4", .*KubeClientVersion:"v1\.35"\}$/m)
-    assert.equal((await ok(ws, 'helm', ['version', '--short'], { env: { LAB_HELM_VERSION: '3' } })).trim(), 'v3.21.4+g813176c')
+    assert.equal((await ws.ok('helm', ['version', '--short'])).trim(), 'v4.1.4+g05fa379')
+    assert.match(await ws.ok('helm', ['version']), /^version\.BuildInfo\{Version:"v4\.1\.4", .*KubeClientVersion:"v1\.35"\}$/m)
+    assert.equal((await ws.ok('helm', ['version', '--short'], { env: { LAB_HELM_VERSION: '3' } })).trim(), 'v3.21.4+g813176c')
     // spire-server's Service never gets an address.
     const values = ['west-values-1-spire-base.yaml', 'west-values-2-spire-west.yaml'].flatMap((f) => ['-f', join(ws.dir, 'out', 'rendered', '04-spire-install', f)])
     const upgrade = ['--kube-context=kind-cluster-west', 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', ...values, '--version', '0.24.0', '--wait', '--timeout', '1s']
     ws.setFaults({ lbNeverAssigned: true })
-    await ok(ws, 'helm', upgrade)
+    await ws.ok('helm', upgrade)
     const three = await ws.run('helm', upgrade, { env: { LAB_HELM_VERSION: '3' } })
     assert.equal(three.code, 1, three.output)
     assert.match(three.stderr, /UPGRADE FAILED: context deadline exceeded/)
@@ -214,6 +208,6 @@ describe('the lab\'s SPIRE, Helm and kubectl run, as their sources say', { concu
     assert.equal(injected.code, 1)
     assert.match(injected.stderr, /timed out waiting for the condition/)
     await settle() // --rm does not wait for the pod to terminate
-    assert.doesNotMatch(await ok(ws, 'kubectl', [EAST, 'get', 'pods']), /^p\d\s/m, 'a --rm pod is left')
+    assert.doesNotMatch(await ws.ok('kubectl', [EAST, 'get', 'pods']), /^p\d\s/m, 'a --rm pod is left')
   })
 })

@@ -13,12 +13,6 @@ import { tail, workspacesRemovedAfterwards, type Workspace } from './lab.ts'
 const WEST = '--context=kind-cluster-west'
 const workspace = workspacesRemovedAfterwards()
 
-async function ok(ws: Workspace, tool: string, args: string[], input?: string): Promise<string> {
-  const run = await ws.run(tool, args, { input })
-  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
-  return run.stdout
-}
-
 function gatewayPod(ws: Workspace): { labels: Record<string, string>; annotations: Record<string, string>; image: string } {
   const west = ws.clusters()['cluster-west']!
   const pods = Object.values(west.objects).filter((s) => s.obj.kind === 'Pod' && s.meta.owner === 'apps|Deployment|istio-system|istio-eastwestgateway')
@@ -41,7 +35,7 @@ describe('the workbook against Istio\'s own rules', { concurrency: 2 }, () => {
     assert.equal(pod.labels['sidecar.istio.io/inject'], 'true')
     assert.deepEqual(JSON.parse(pod.annotations['sidecar.istio.io/status']!).templates, ['gateway', 'spire-gateway'])
     assert.match(pod.image, /^docker\.io\/istio\/proxyv2:1\.30\.3$/)
-    const secrets = await ok(base, 'istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
+    const secrets = await base.ok('istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
     assert.match(secrets, /TRUST DOMAIN/)
     assert.match(secrets, /^ROOTCA\s.*\seast\.local$/m)
   })
@@ -144,9 +138,9 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
   })
 
   test('istioctl version: "client version: 1.30.3", or the release LAB_ISTIO_VERSION names', async () => {
-    assert.equal(await ok(ws, 'istioctl', ['version', '--remote=false', '--short']), 'client version: 1.30.3\n')
-    assert.equal(await ok(ws, 'istioctl', ['version', '--remote=false']), 'client version: 1.30.3\n')
-    assert.match(await ok(ws, 'istioctl', ['version', '--remote=false', '--short=false']), /^client version: version\.BuildInfo\{Version:"1\.30\.3"/)
+    assert.equal(await ws.ok('istioctl', ['version', '--remote=false', '--short']), 'client version: 1.30.3\n')
+    assert.equal(await ws.ok('istioctl', ['version', '--remote=false']), 'client version: 1.30.3\n')
+    assert.match(await ws.ok('istioctl', ['version', '--remote=false', '--short=false']), /^client version: version\.BuildInfo\{Version:"1\.30\.3"/)
     const older = await ws.run('istioctl', ['version', '--remote=false', '--short'], { env: { LAB_ISTIO_VERSION: '1.28.0' } })
     assert.equal(older.stdout, 'client version: 1.28.0\n')
     const unknown = await ws.run('istioctl', ['version', '--remote=false'], { env: { LAB_ISTIO_VERSION: '1.26.0' } })
@@ -158,32 +152,32 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     const refused = await ws.run('istioctl', [A, 'create-remote-secret', '--name=a', '--server=https://172.18.0.2:6443', '--create-service-account=false'])
     assert.notEqual(refused.code, 0)
     assert.match(refused.stderr, /failed retrieving service account istio-reader-service-account\.istio-system required for creating the remote secret/)
-    const made = await ok(ws, 'istioctl', [A, 'create-remote-secret', '--name=a', '--server=https://172.18.0.2:6443'])
+    const made = await ws.ok('istioctl', [A, 'create-remote-secret', '--name=a', '--server=https://172.18.0.2:6443'])
     assert.match(made, /name: istio-remote-secret-a/)
-    assert.equal(await ok(ws, 'kubectl', [A, 'get', 'sa', 'istio-reader-service-account', '-n', 'istio-system', '-o', 'name']), 'serviceaccount/istio-reader-service-account\n')
+    assert.equal(await ws.ok('kubectl', [A, 'get', 'sa', 'istio-reader-service-account', '-n', 'istio-system', '-o', 'name']), 'serviceaccount/istio-reader-service-account\n')
     const token = ws.clusters()['cluster-a']!.readerToken!
     assert.ok(made.includes(token), 'the secret carries the token of the account it made')
   })
 
   test('a gateway IstioOperator without injectionTemplate renders a pod the injector skips, whatever its template annotation says', async () => {
-    await ok(ws, 'istioctl', [A, 'install', '-y', '-f', controlPlane('control-plane')])
-    await ok(ws, 'istioctl', [A, 'install', '-y', '-f', gatewayOperator(false)])
+    await ws.ok('istioctl', [A, 'install', '-y', '-f', controlPlane('control-plane')])
+    await ws.ok('istioctl', [A, 'install', '-y', '-f', gatewayOperator(false)])
     const plain = await deployment()
     assert.equal(plain.spec.template.metadata.labels['sidecar.istio.io/inject'], 'false')
     assert.equal(plain.spec.template.spec.containers[0].image, 'docker.io/istio/proxyv2:1.30.3')
     assert.equal(plain.spec.template.metadata.annotations['inject.istio.io/templates'], undefined)
-    await ok(ws, 'kubectl', [A, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway,spire-gateway' } } } } })])
-    await ok(ws, 'kubectl', [A, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
-    const pods = JSON.parse(await ok(ws, 'kubectl', [A, 'get', 'pods', '-n', 'istio-system', '-l', 'istio=eastwestgateway', '-o', 'json'])).items
+    await ws.ok('kubectl', [A, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway,spire-gateway' } } } } })])
+    await ws.ok('kubectl', [A, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
+    const pods = JSON.parse(await ws.ok('kubectl', [A, 'get', 'pods', '-n', 'istio-system', '-l', 'istio=eastwestgateway', '-o', 'json'])).items
     assert.equal(pods.length, 1)
     assert.equal(pods[0].metadata.annotations['sidecar.istio.io/status'], undefined, 'the pod was injected')
     // istiod's certificate: its root names no trust domain, so the column is left out.
-    const secrets = await ok(ws, 'istioctl', [A, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
+    const secrets = await ws.ok('istioctl', [A, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
     assert.match(secrets.split('\n')[0]!, /^RESOURCE NAME\s+TYPE\s+STATUS\s+VALID CERT\s+SERIAL NUMBER\s+NOT AFTER\s+NOT BEFORE$/)
     assert.match(secrets, /^default\s+Cert Chain\s+ACTIVE\s+true\s/m)
     assert.match(secrets, /^ROOTCA\s+CA\s+ACTIVE\s+true\s/m)
     // With injectionTemplate: image "auto", left to the injector with the template named.
-    await ok(ws, 'istioctl', [A, 'install', '-y', '-f', gatewayOperator(true)])
+    await ws.ok('istioctl', [A, 'install', '-y', '-f', gatewayOperator(true)])
     const injectable = await deployment()
     assert.equal(injectable.spec.template.metadata.labels['sidecar.istio.io/inject'], 'true')
     assert.equal(injectable.spec.template.metadata.annotations['inject.istio.io/templates'], 'gateway')
@@ -193,7 +187,7 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
   test('native sidecars: istiod\'s "auto" only when every node runs 1.33+, ENABLE_NATIVE_SIDECARS=true on any node', async () => {
     const app = file('app.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app, namespace: default}\nspec:\n  selector: {matchLabels: {app: app}}\n  template:\n    metadata: {labels: {app: app}}\n    spec: {containers: [{name: app, image: busybox}]}\n')
     const proxyIn = async (context: string) => {
-      const pod = JSON.parse(await ok(ws, 'kubectl', [context, 'get', 'pods', '-l', 'app=app', '-o', 'json'])).items[0]
+      const pod = JSON.parse(await ws.ok('kubectl', [context, 'get', 'pods', '-l', 'app=app', '-o', 'json'])).items[0]
       if ((pod.spec.initContainers ?? []).some((c: { name: string; restartPolicy?: string }) => c.name === 'istio-proxy' && c.restartPolicy === 'Always')) return 'initContainers'
       return (pod.spec.containers ?? []).some((c: { name: string }) => c.name === 'istio-proxy') ? 'containers' : 'nowhere'
     }
@@ -201,11 +195,11 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     const B = '--context=kind-cluster-b'
     assert.equal((await ws.run('kind', ['create', 'cluster', '--name', 'cluster-b', '--image', 'kindest/node:v1.32.2'])).code, 0)
     for (const [context, env, where] of [[A, '', 'initContainers'], [B, '', 'containers'], [B, 'true', 'initContainers'], [A, 'false', 'containers']] as const) {
-      await ok(ws, 'istioctl', [context, 'install', '-y', '-f', operator(env)])
-      await ok(ws, 'kubectl', [context, 'label', 'namespace', 'default', 'istio-injection=enabled', '--overwrite'])
-      await ok(ws, 'kubectl', [context, 'apply', '-f', app])
-      await ok(ws, 'kubectl', [context, 'rollout', 'restart', 'deployment/app'])
-      await ok(ws, 'kubectl', [context, 'rollout', 'status', 'deployment/app', '--timeout=30s'])
+      await ws.ok('istioctl', [context, 'install', '-y', '-f', operator(env)])
+      await ws.ok('kubectl', [context, 'label', 'namespace', 'default', 'istio-injection=enabled', '--overwrite'])
+      await ws.ok('kubectl', [context, 'apply', '-f', app])
+      await ws.ok('kubectl', [context, 'rollout', 'restart', 'deployment/app'])
+      await ws.ok('kubectl', [context, 'rollout', 'status', 'deployment/app', '--timeout=30s'])
       assert.equal(await proxyIn(context), where, `${context}, ENABLE_NATIVE_SIDECARS=${env || '(auto)'}`)
     }
   })
@@ -216,10 +210,10 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     assert.equal(labels['install.operator.istio.io/owning-resource'], 'eastwest')
     assert.equal(labels['operator.istio.io/component'], 'IngressGateways')
     assert.equal(labels['operator.istio.io/version'], '1.30.3')
-    const named = await ok(ws, 'istioctl', [A, 'install', '-y', '-f', controlPlane('control-plane')])
+    const named = await ws.ok('istioctl', [A, 'install', '-y', '-f', controlPlane('control-plane')])
     assert.doesNotMatch(named, /Removed/)
     assert.ok(await deployment(), 'the named control plane pruned the gateway')
-    const unnamed = await ok(ws, 'istioctl', [A, 'install', '-y', '-f', controlPlane()])
+    const unnamed = await ws.ok('istioctl', [A, 'install', '-y', '-f', controlPlane()])
     assert.match(unnamed, /Removed apps\/v1, Kind=Deployment\/istio-eastwestgateway\.istio-system\./)
     assert.match(unnamed, /Removed \/v1, Kind=Service\/istio-eastwestgateway\.istio-system\./)
     assert.equal(await deployment(), undefined, 'the unnamed control plane left the gateway')
@@ -227,7 +221,7 @@ describe('the lab\'s istioctl and istiod, rule by rule', { concurrency: false },
     assert.equal((await ws.run('kubectl', [A, 'get', 'deploy', 'istiod', '-n', 'istio-system', '-o', 'name'])).stdout, 'deployment.apps/istiod\n')
     // And the other way round: an unnamed gateway IstioOperator (profile empty) renders no
     // control plane, so once its gateway is ready it prunes istiod.
-    const gatewayUnnamed = await ok(ws, 'istioctl', [A, 'install', '-y', '-f', gatewayOperator(true, '')])
+    const gatewayUnnamed = await ws.ok('istioctl', [A, 'install', '-y', '-f', gatewayOperator(true, '')])
     assert.match(gatewayUnnamed, /Removed apps\/v1, Kind=Deployment\/istiod\.istio-system\./)
     assert.equal((await ws.run('kubectl', [A, 'get', 'deploy', 'istiod', '-n', 'istio-system'])).code, 1)
   })

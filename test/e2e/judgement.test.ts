@@ -25,12 +25,6 @@ function rendered(ws: Workspace, step: string, name: string, change: (text: stri
   return file
 }
 
-async function ok(ws: Workspace, tool: string, args: string[], input?: string): Promise<string> {
-  const run = await ws.run(tool, args, { input })
-  assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
-  return run.stdout
-}
-
 // Requests from east's curl, as step 15 sends them: one exec, curl fetching the URL range
 // in turn, a newline after each reply; curl's own errors come on stderr.
 async function hellos(ws: Workspace, count = 16): Promise<{ v1: number; v2: number; failures: string[] }> {
@@ -62,7 +56,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       change: async (ws) => {
         const shared = rendered(ws, '04-spire-install', 'west-values-1-spire-base.yaml', (t) => t.replace('defaultAllBundlesName: ROOTCA', 'defaultAllBundlesName: ALL'))
         const own = join(ws.dir, 'out', 'rendered', '04-spire-install', 'west-values-2-spire-west.yaml')
-        await ok(ws, 'helm', [`--kube-context=kind-cluster-west`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+        await ws.ok('helm', [`--kube-context=kind-cluster-west`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },
     },
     {
@@ -75,7 +69,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       change: async (ws) => {
         const shared = rendered(ws, '04-spire-install', 'east-values-1-spire-base.yaml', (t) => t.replace('defaultBundleName: "null"', 'defaultBundleName: ROOTCA'))
         const own = join(ws.dir, 'out', 'rendered', '04-spire-install', 'east-values-2-spire-east.yaml')
-        await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+        await ws.ok('helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },
     },
     {
@@ -88,7 +82,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       change: async (ws) => {
         const shared = join(ws.dir, 'out', 'rendered', '04-spire-install', 'east-values-1-spire-base.yaml')
         const own = rendered(ws, '04-spire-install', 'east-values-2-spire-east.yaml', (t) => t.replace(/federatesWith:\n\s*- west\.local/, 'federatesWith: []'))
-        await ok(ws, 'helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
+        await ws.ok('helm', [`--kube-context=kind-cluster-east`, 'upgrade', '--install', 'spire', 'spiffe-hardened/spire', '-n', 'spire', '-f', shared, '-f', own, '--version', '0.24.0', '--wait'])
       },
     },
     {
@@ -98,8 +92,8 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       v1: true,
       change: async (ws) => {
         const other = JSON.stringify(generateBundle('west.local', { country: 'US', organization: 'istio.io', commonName: 'west.local' }))
-        await ok(ws, 'kubectl', [EAST, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'set', '-format', 'spiffe', '-id', 'spiffe://west.local'], other)
-        const list = await ok(ws, 'kubectl', [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'list', '-format', 'spiffe'])
+        await ws.ok('kubectl', [EAST, 'exec', '-i', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'set', '-format', 'spiffe', '-id', 'spiffe://west.local'], { input: other })
+        const list = await ws.ok('kubectl', [EAST, 'exec', '-c', 'spire-server', '-n', 'spire', 'spire-server-0', '--', 'spire-server', 'bundle', 'list', '-format', 'spiffe'])
         assert.match(list, /\* west\.local/)
         assert.deepEqual(JSON.parse(list.slice(list.indexOf('{'))).keys, JSON.parse(other).keys)
       },
@@ -114,7 +108,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       says: /SSLV3_ALERT_CERTIFICATE_UNKNOWN/,
       change: async (ws) => {
         const operator = rendered(ws, '06-istio-control-planes', 'west-istio-control-plane.yaml', (t) => t.replace(/trustDomains:\n(\s*)- east\.local/, 'trustDomains:\n$1- elsewhere.local'))
-        await ok(ws, 'istioctl', [WEST, 'install', '-y', '-f', operator])
+        await ws.ok('istioctl', [WEST, 'install', '-y', '-f', operator])
       },
     },
     {
@@ -122,7 +116,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       because: /mode AUTO_PASSTHROUGH/,
       v1: true,
       change: async (ws) => {
-        await ok(ws, 'kubectl', [WEST, 'patch', 'gateway.networking.istio.io', 'cross-network-gateway', '-n', 'istio-system', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/servers/0/tls/mode', value: 'PASSTHROUGH' }])])
+        await ws.ok('kubectl', [WEST, 'patch', 'gateway.networking.istio.io', 'cross-network-gateway', '-n', 'istio-system', '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/servers/0/tls/mode', value: 'PASSTHROUGH' }])])
       },
     },
     {
@@ -130,9 +124,9 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       v1: true,
       change: async (ws) => {
         const port = ws.clusters()['cluster-west']!.apiPort
-        const secret = await ok(ws, 'istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=https://127.0.0.1:${port}`])
-        await ok(ws, 'kubectl', [EAST, 'apply', '-f', '-'], secret)
-        const clusters = await ok(ws, 'istioctl', [EAST, 'remote-clusters'])
+        const secret = await ws.ok('istioctl', [WEST, 'create-remote-secret', '--name=west', `--server=https://127.0.0.1:${port}`])
+        await ws.ok('kubectl', [EAST, 'apply', '-f', '-'], { input: secret })
+        const clusters = await ws.ok('istioctl', [EAST, 'remote-clusters'])
         assert.match(clusters, /west\s+istio-system\/istio-remote-secret-west\s+(timeout|syncing)/)
       },
     },
@@ -143,7 +137,7 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       says: /CERTIFICATE_VERIFY_FAILED/,
       change: async (ws) => {
         const rule = rendered(ws, '14-destination-rule', 'east-destination-rule.yaml', (t) => t.replace(/\n\s*- spiffe:\/\/west\.local\/ns\/default\/sa\/default/, ''))
-        await ok(ws, 'kubectl', [EAST, 'apply', '-f', rule])
+        await ws.ok('kubectl', [EAST, 'apply', '-f', rule])
       },
     },
     {
@@ -151,8 +145,8 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       because: /does not trust istiod:cluster-west/,
       v1: true,
       change: async (ws) => {
-        await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'helloworld-v2', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
-        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '-n', 'default', '--timeout=30s'])
+        await ws.ok('kubectl', [WEST, 'patch', 'deploy', 'helloworld-v2', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
+        await ws.ok('kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '-n', 'default', '--timeout=30s'])
       },
     },
     {
@@ -160,8 +154,8 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       because: /the client.s proxy does not trust spire:east\.local \(it trusts istiod:cluster-east\)/,
       v1: false,
       change: async (ws) => {
-        await ok(ws, 'kubectl', [EAST, 'patch', 'deploy', 'curl', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
-        await ok(ws, 'kubectl', [EAST, 'rollout', 'status', 'deployment/curl', '-n', 'default', '--timeout=30s'])
+        await ws.ok('kubectl', [EAST, 'patch', 'deploy', 'curl', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'sidecar' } } } } })])
+        await ws.ok('kubectl', [EAST, 'rollout', 'status', 'deployment/curl', '-n', 'default', '--timeout=30s'])
       },
     },
     {
@@ -169,16 +163,16 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
       because: /the server has no sidecar/,
       v1: true,
       change: async (ws) => {
-        await ok(ws, 'kubectl', [WEST, 'label', 'namespace', 'default', 'istio-injection-'])
-        await ok(ws, 'kubectl', [WEST, 'rollout', 'restart', 'deployment/helloworld-v2'])
-        await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '--timeout=30s'])
+        await ws.ok('kubectl', [WEST, 'label', 'namespace', 'default', 'istio-injection-'])
+        await ws.ok('kubectl', [WEST, 'rollout', 'restart', 'deployment/helloworld-v2'])
+        await ws.ok('kubectl', [WEST, 'rollout', 'status', 'deployment/helloworld-v2', '--timeout=30s'])
       },
     },
     {
       name: 'the helloworld Service is missing in west',
       v1: true,
       change: async (ws) => {
-        await ok(ws, 'kubectl', [WEST, 'delete', 'service', 'helloworld'])
+        await ws.ok('kubectl', [WEST, 'delete', 'service', 'helloworld'])
       },
     },
   ]
@@ -206,16 +200,16 @@ describe('what the lab decides from the applied content', { concurrency: 2 }, ()
   test('when east\'s control plane names a wrong bundle URL for west, both versions still answer', async () => {
     const ws = fresh()
     const operator = rendered(ws, '06-istio-control-planes', 'east-istio-control-plane.yaml', (t) => t.replace(/https:\/\/172\.18\.255\.\d+:8443/, 'https://172.18.255.99:8443'))
-    await ok(ws, 'istioctl', [EAST, 'install', '-y', '-f', operator])
+    await ws.ok('istioctl', [EAST, 'install', '-y', '-f', operator])
     const { v1, v2, failures } = await hellos(ws)
     assert.ok(v1 > 0 && v2 > 0, `v1 ${v1}, v2 ${v2}: ${failures.slice(-1)[0]}`)
   })
 
   test('when the east-west gateway lacks the spire-gateway template, it holds no east.local root, and both versions still answer', async () => {
     const ws = fresh()
-    await ok(ws, 'kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
-    await ok(ws, 'kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
-    const secrets = await ok(ws, 'istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
+    await ws.ok('kubectl', [WEST, 'patch', 'deploy', 'istio-eastwestgateway', '-n', 'istio-system', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'inject.istio.io/templates': 'gateway' } } } } })])
+    await ws.ok('kubectl', [WEST, 'rollout', 'status', 'deployment/istio-eastwestgateway', '-n', 'istio-system', '--timeout=30s'])
+    const secrets = await ws.ok('istioctl', [WEST, 'proxy-config', 'secret', 'deploy/istio-eastwestgateway', '-n', 'istio-system'])
     assert.doesNotMatch(secrets, /east\.local|TRUST DOMAIN/)
     const { v1, v2, failures } = await hellos(ws)
     assert.ok(v1 > 0 && v2 > 0, `v1 ${v1}, v2 ${v2}: ${failures.slice(-1)[0]}`)

@@ -4,6 +4,7 @@
 // machine stays out of reach). Runs `make ...` or `node scripts/NN.ts` there without a
 // terminal (CI=true, no stdin).
 import { spawn } from 'node:child_process'
+import assert from 'node:assert/strict'
 import { after } from 'node:test'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
@@ -155,6 +156,14 @@ export class Workspace {
       METALLB_MANIFEST_SHA256: metallb.sha256,
       ...options.env,
     }
+  }
+
+  // A lab tool that must succeed: its stdout, or a failed assertion showing the command and
+  // all it printed.
+  async ok(tool: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
+    const run = await this.run(tool, args, options)
+    assert.equal(run.code, 0, `${tool} ${args.join(' ')}:\n${run.output}`)
+    return run.stdout
   }
 
   // A PATH like this one, without one of the lab's tools (a tool missing from PATH).
