@@ -69,6 +69,14 @@ for (const version of ['27.5.1', '28.1.1']) {
       assert.match(run.stdout, /docker daemon\s+ERROR\s+permission denied on Docker's socket unix:\/\/\/var\/run\/docker\.sock/)
       assert.match(run.stdout, /fix: add yourself to the docker group \(sudo usermod -aG docker \$USER\)/)
       assert.doesNotMatch(run.stdout, /start Docker/)
+      // kind lists its nodes through that same CLI: its error carries the CLI's own words,
+      // the API version in the URL included.
+      const env = { LAB_DOCKER_VERSION: version }
+      const docker = await ws.run('docker', ['ps', '-a'], { env })
+      const kind = await ws.run('kind', ['get', 'clusters'], { env })
+      const api = (text: string) => /docker\.sock\/(v1\.\d+)\//.exec(text)?.[1]
+      assert.ok(api(docker.stderr), docker.stderr)
+      assert.equal(api(kind.stderr), api(docker.stderr), kind.stderr)
     } finally {
       ws.clearFaults()
     }

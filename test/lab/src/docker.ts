@@ -40,7 +40,7 @@ const socketDenied = (version: string, path: string) =>
   `permission denied while trying to connect to the Docker daemon socket at ${socket}: Get "http://%2Fvar%2Frun%2Fdocker.sock/v${apiVersion(version)}${path}": dial unix /var/run/docker.sock: connect: permission denied`
 
 // Why the daemon does not answer (a stopped daemon, or a socket this user may not open), if it does not.
-function daemonProblem(version: string, path: string): string | undefined {
+export function daemonProblem(version: string, path: string): string | undefined {
   if (faults().dockerDown) return daemonDown
   if (faults().dockerSocketDenied) return socketDenied(version, path)
   return undefined

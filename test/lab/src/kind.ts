@@ -5,6 +5,7 @@ import { existsSync, readFileSync, unlinkSync } from 'node:fs'
 import { parse as parseYaml, stringify } from 'yaml'
 import { flag, isSet, parseCommandLine, UsageError, type CommandSpec, type FlagSpec } from './args.ts'
 import { applyObject, reconcile } from './controllers.ts'
+import { daemonProblem, dockerVersion } from './docker.ts'
 import { faults } from './faults.ts'
 import { createTries, KindLockError, kubeconfigFiles, removeKindEntry, writeKindEntry } from './kubeconfig.ts'
 import { builtinKinds, loadWorld, readCluster, readDocker, updateDocker, writeCluster, type ClusterState, type Obj } from './model.ts'
@@ -42,12 +43,11 @@ function kubeconfigEntry(state: ClusterState) {
   return { name: `kind-${state.name}`, server: `https://127.0.0.1:${state.apiPort}`, ca: pem('CERTIFICATE'), cert: pem('CERTIFICATE'), key: pem('RSA PRIVATE KEY') }
 }
 
+// kind lists its node containers through the docker CLI first: what that CLI says when the
+// daemon does not answer (docker.ts) comes back inside kind's own error.
 function requireDocker(action: string): void {
-  const { dockerDown, dockerSocketDenied } = faults()
-  if (dockerDown || dockerSocketDenied) {
-    const said = dockerDown
-      ? 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?'
-      : 'permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get "http://%2Fvar%2Frun%2Fdocker.sock/v1.47/containers/json?all=1": dial unix /var/run/docker.sock: connect: permission denied'
+  const said = daemonProblem(dockerVersion(), '/containers/json?all=1')
+  if (said) {
     throw new ToolExit(1, `ERROR: ${action}: command "docker ps -a --filter label=io.x-k8s.kind.cluster --format '{{.Label "io.x-k8s.kind.cluster"}}'" failed with error: exit status 1\nCommand Output: ${said}`)
   }
 }
