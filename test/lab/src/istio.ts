@@ -180,7 +180,7 @@ export function renderOperator(spec: Obj, version: string): Rendered[] {
                   name: 'discovery', image: `docker.io/istio/pilot:${version}`, args: ['discovery', '--monitoringAddr=:15014', '--log_output_level=default:info', '--domain', 'cluster.local', '--keepaliveMaxServerConnectionAge', '30m'],
                   env: [
                     { name: 'CLUSTER_ID', value: String(dig(values, 'global', 'multiCluster', 'clusterName') ?? 'Kubernetes') },
-                    { name: 'PILOT_TRUST_DOMAIN', value: String(dig(spec, 'meshConfig', 'trustDomain') ?? 'cluster.local') },
+                    { name: 'PILOT_TRUST_DOMAIN', value: meshTrustDomain(spec) },
                     ...Object.entries(isPlainObject(dig(values, 'pilot', 'env')) ? dig(values, 'pilot', 'env') as Obj : {}).map(([name, value]) => ({ name, value: String(value) })),
                   ],
                 }],
@@ -433,7 +433,7 @@ export function proxyIdentity(world: World, state: ClusterState, pod: Stored, no
   const injection = pod.meta.injection
   if (!injection) return undefined
   const cp = controlPlane(state)
-  const meshDomain = String(dig(cp, 'meshConfig', 'trustDomain') ?? 'cluster.local')
+  const meshDomain = meshTrustDomain(cp)
   const ns = pod.obj.metadata?.namespace
   const sa = pod.obj.spec?.serviceAccountName ?? 'default'
   if (!injection.socket) {
@@ -634,7 +634,8 @@ function network(state: ClusterState): string {
   return String(dig(controlPlane(state), 'values', 'global', 'network') ?? '')
 }
 
-function meshTrustDomain(cp: Obj | undefined): string {
+// The mesh's trust domain: meshConfig.trustDomain, cluster.local when unset or empty.
+export function meshTrustDomain(cp: Obj | undefined): string {
   return String(dig(cp, 'meshConfig', 'trustDomain') || 'cluster.local')
 }
 

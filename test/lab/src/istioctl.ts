@@ -9,7 +9,7 @@ import { flag, flagList, isSet, parseCommandLine, UsageError, type CommandSpec, 
 import { connect } from './connect.ts'
 import { applyObject, deleteObject, podReadiness, reconcile, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
-import { controlPlane, controlPlaneVersion, istioVersion, newToken, ownerLabels, prunable, proxySecretRows, proxySecretTable, readOperator, remoteClusters, remoteSecretYaml, renderOperator, revisionOf, type Owner, type Rendered, type SecretRow } from './istio.ts'
+import { controlPlane, controlPlaneVersion, istioVersion, meshTrustDomain, newToken, ownerLabels, prunable, proxySecretRows, proxySecretTable, readOperator, remoteClusters, remoteSecretYaml, renderOperator, revisionOf, type Owner, type Rendered, type SecretRow } from './istio.ts'
 import { resolveContext } from './kubeconfig.ts'
 import { dig, find, isPlainObject, kindFor, loadWorld, mergeValues, objectKey, readCluster, resourceFor, updateCluster, type ClusterState, type Obj, type Stored, type World } from './model.ts'
 import { ToolExit } from './state.ts'
@@ -140,7 +140,7 @@ async function install(p: Parsed): Promise<number> {
     }
     state.operators[name ?? 'installed-state'] = { spec, installed: now, objects: keys }
     // istiod makes its self-signed root the first time it starts, and keeps it (svids.ts).
-    if (rendered.some((c) => c.component === 'Istiod') && !state.istioCa) state.istioCa = istiodAuthority(String(spec.meshConfig?.trustDomain ?? 'cluster.local'), now)
+    if (rendered.some((c) => c.component === 'Istiod') && !state.istioCa) state.istioCa = istiodAuthority(meshTrustDomain(spec), now)
     if (keys.some((k) => k.endsWith('|istio-reader-service-account')) && !state.readerToken) state.readerToken = newToken()
     reconcile(world, state, now)
   })
