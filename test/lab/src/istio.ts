@@ -9,7 +9,7 @@
 import { randomBytes, X509Certificate } from 'node:crypto'
 import { parse as parseYaml, stringify } from 'yaml'
 import { loadBalancer, podReadiness, workloadReadiness, kubeletVersion } from './controllers.ts'
-import { clone, deepEqual, sameServer, dig, find, isPlainObject, list, selects, parseSelector, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
+import { clone, deepEqual, sameServer, dig, find, isPlainObject, labelSelectorMatches, list, type ClusterState, type Injection, type Obj, type Stored, type World } from './model.ts'
 import { expectedOf, noRole } from './expected.ts'
 import { istioOperatorShape, istioProfiles, unknownFields } from './istio-fields.ts'
 import { configMap, crd, namespace, service, serviceAccount } from './objects.ts'
@@ -446,13 +446,7 @@ export function proxyIdentity(world: World, state: ClusterState, pod: Stored, no
   const release = spireRelease(state)!
   const agent = workloadReadiness(world, state, 'apps', 'DaemonSet', release.namespace, 'spire-agent')
   if (now < agent.at) return none(`the SPIRE agent in ${state.name} is not ready`)
-  const entry = list(state, 'spire.spiffe.io', 'ClusterSPIFFEID').find((s) => {
-    const selector = s.obj.spec?.podSelector
-    const expressions: Obj[] = selector?.matchExpressions ?? []
-    const requirement = expressions.map((e) => e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`).join(',')
-    const labelsOk = selector?.matchLabels ? Object.entries(selector.matchLabels).every(([k, v]) => pod.obj.metadata?.labels?.[k] === v) : true
-    return labelsOk && (requirement === '' || selects(parseSelector(requirement), pod.obj.metadata?.labels))
-  })
+  const entry = list(state, 'spire.spiffe.io', 'ClusterSPIFFEID').find((s) => labelSelectorMatches(s.obj.spec?.podSelector, pod.obj.metadata?.labels))
   if (!entry) return none(`no ClusterSPIFFEID in ${state.name} selects pod ${pod.obj.metadata?.name}`)
   const td = state.spire!.trustDomain
   if (td !== meshDomain) return none(`the mesh's trust domain in ${state.name} is ${meshDomain}, but SPIRE's is ${td}`)

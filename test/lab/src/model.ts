@@ -395,6 +395,15 @@ export function selects(requirements: Requirement[], labels: Record<string, stri
   })
 }
 
+// A LabelSelector object (matchLabels and matchExpressions, both to hold); none selects everything.
+export function labelSelectorMatches(selector: Obj | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector) return true
+  const expressions: Obj[] = selector.matchExpressions ?? []
+  const requirement = expressions.map((e) => e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`).join(',')
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v)
+  return byLabels && (requirement === '' || selects(parseSelector(requirement), labels))
+}
+
 export function matchLabels(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
   if (!selector || Object.keys(selector).length === 0) return false
   return Object.entries(selector).every(([key, value]) => labels?.[key] === value)

@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { lbAddressNow, loadBalancer, workloadReadiness } from './controllers.ts'
 import { faults } from './faults.ts'
 import { parseRange } from './metallb.ts'
-import { deepEqual, dig, find, isPlainObject, list, parseSelector, selects, type ClusterState, type LogLine, type Obj, type Release, type SpireData, type Stored, type World } from './model.ts'
+import { deepEqual, dig, find, isPlainObject, labelSelectorMatches, list, type ClusterState, type LogLine, type Obj, type Release, type SpireData, type Stored, type World } from './model.ts'
 import { expectedOf, noRole, pinned } from './expected.ts'
 import { crd, configMap, service, serviceAccount, workload } from './objects.ts'
 import { authenticates, parseSpiffeBundle, type ParsedBundle } from './spiffebundle.ts'
@@ -707,13 +707,6 @@ export function registrationEntries(state: ClusterState): Entry[] {
   if (!release || !data || dig(release.computed, 'spire-server', 'controllerManager', 'enabled') === false) return []
   const clusterName = String(dig(release.computed, 'global', 'spire', 'clusterName') ?? '')
   const ignored = /^(kube-system|kube-public|local-path-storage)$/
-  const matches = (selector: Obj | undefined, labels: Record<string, string> | undefined) => {
-    if (!selector) return true
-    const expressions: Obj[] = selector.matchExpressions ?? []
-    const requirement = expressions.map((e) => e.operator === 'Exists' ? e.key : e.operator === 'DoesNotExist' ? `!${e.key}` : `${e.key} ${String(e.operator).toLowerCase()} (${(e.values ?? []).join(',')})`).join(',')
-    const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v)
-    return byLabels && (requirement === '' || selects(parseSelector(requirement), labels))
-  }
   const entries: Entry[] = []
   for (const csid of list(state, 'spire.spiffe.io', 'ClusterSPIFFEID')) {
     const spec = csid.obj.spec ?? {}
@@ -721,8 +714,8 @@ export function registrationEntries(state: ClusterState): Entry[] {
     for (const pod of Object.values(state.objects).filter((s) => s.obj.kind === 'Pod')) {
       const meta = pod.obj.metadata ?? {}
       const namespace = find(state, '', 'Namespace', '', meta.namespace)
-      if (ignored.test(meta.namespace) || !namespace || !matches(spec.namespaceSelector, namespace.obj.metadata?.labels)) continue
-      if (!matches(spec.podSelector, meta.labels)) continue
+      if (ignored.test(meta.namespace) || !namespace || !labelSelectorMatches(spec.namespaceSelector, namespace.obj.metadata?.labels)) continue
+      if (!labelSelectorMatches(spec.podSelector, meta.labels)) continue
       const node = find(state, '', 'Node', '', pod.obj.spec?.nodeName ?? '')
       if (!node) continue
       const templateData = {
